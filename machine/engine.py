@@ -1,0 +1,640 @@
+"""The fast engine: programs prepared once, a run loop that pays only for what is asked.
+
+Each prepared program keeps a dispatch table per debug setting: one callable per pc,
+`f(pc, scratch, mem, core) -> next pc`. A bundle starts out interpreted
+(`machine.interp`); the second time it runs it is compiled into straight-line Python
+(`machine.compile`), so a straight-line kernel's first run costs no preparation and every
+later run, and every loop, runs compiled. Any exception from a bundle means it faults:
+`machine.diagnose` then names the exact fault against the unchanged state.
+"""
+
+from __future__ import annotations
+
+import marshal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from machine import interp
+from machine.check import Finding, check_program
+from machine.diagnose import find_fault
+from machine.faults import CompareFault, MachineFault
+from machine.isa import MASK, SCRATCH_SIZE, VLEN, CoreState
+
+__all__ = [
+    "Core",
+    "Finding",
+    "Prepared",
+    "RunResult",
+    "Snapshot",
+    "StopSpec",
+    "Write",
+    "prepare",
+]
+
+_RUNNING = CoreState.RUNNING
+_PAUSED = CoreState.PAUSED
+_STOPPED = CoreState.STOPPED
+
+
+@dataclass(frozen=True)
+class Write:
+    """One word a bundle wrote: space "s" (scratch) or "m" (memory), old and new values."""
+
+    space: str
+    addr: int
+    old: int
+    new: int
+
+
+@dataclass(frozen=True)
+class StopSpec:
+    """When `Core.run` stops (besides pause, halt, end and faults). See engine_api.md."""
+
+    pcs: frozenset[int] = frozenset()
+    cycle: int | None = None
+    max_steps: int | None = None
+    watch_scratch: frozenset[int] = frozenset()
+    watch_mem: frozenset[int] = frozenset()
+    read_scratch: frozenset[int] = frozenset()
+    read_mem: frozenset[int] = frozenset()
+    predicate: Callable[[Core], bool] | None = None
+    skip_first_debug: bool = False
+
+
+@dataclass
+class RunResult:
+    """Why a run stopped, how many bundles it executed, and the fault or watched changes."""
+
+    reason: str
+    steps: int
+    fault: MachineFault | None = None
+    changes: list[Write] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The whole state of a core. The lists are private copies; restore copies them back."""
+
+    scratch: list[int]
+    mem: list[int]
+    pc: int
+    cycle: int
+    state: CoreState
+    trace: tuple[int, ...]
+    steps: int
+
+
+class Stopped(Exception):
+    """Raised by a bundle after its writes landed, when the run loop must look at it.
+
+    kind is "halt", "pause" or "negative" (a jump to a negative pc, which faults when
+    fetched).
+    """
+
+    def __init__(self, pc: int, kind: str) -> None:
+        self.pc = pc
+        self.kind = kind
+
+
+# --------------------------------------------------------------------------- preparing
+
+
+class Prepared:
+    """A program made ready to run: dispatch tables, compiled lazily, and static findings."""
+
+    def __init__(self, program: list[dict], scratch_size: int = SCRATCH_SIZE) -> None:
+        self.program = program
+        self.scratch_size = scratch_size
+        self._findings: list[Finding] | None = None
+        self._tables: dict[bool, _Table] = {}
+        self._fingerprint: bytes | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The static faults of the program (computed on first use: a pass over every slot)."""
+        if self._findings is None:
+            self._findings = check_program(self.program, self.scratch_size)
+        return self._findings
+
+    def table(self, debug: bool) -> _Table:
+        table = self._tables.get(debug)
+        if table is None:
+            with self._lock:
+                table = self._tables.get(debug)
+                if table is None:
+                    table = self._tables[debug] = _Table(self, debug)
+        return table
+
+    def compile_all(self, debug: bool = True) -> None:
+        """Compile every bundle now (the debugger does this for a program it will rerun)."""
+        self.table(debug).compile_all()
+
+    def note_compiled(self) -> None:
+        """Remember what the program looked like when compiled code was first made from it."""
+        if self._fingerprint is None:
+            self._fingerprint = _fingerprint(self.program)
+
+    def unchanged(self) -> bool:
+        """Whether the program still matches the compiled code made from it."""
+        return self._fingerprint is None or _fingerprint(self.program) == self._fingerprint
+
+
+def _fingerprint(program: list[dict]) -> bytes:
+    """The program's structure as bytes, or a unique empty marker when it cannot be dumped."""
+    try:
+        return marshal.dumps(program, 2)
+    except ValueError:
+        return object().__repr__().encode()
+
+
+_CACHE: dict[tuple[int, int], Prepared] = {}
+_CACHE_LIMIT = 8
+_CACHE_LOCK = threading.Lock()
+
+
+def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
+    """The prepared form of `program`, shared by every run of the same, unchanged program object.
+
+    A program that was changed in place since it was prepared is prepared afresh.
+    """
+    key = (id(program), scratch_size)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+    if cached is not None and cached.program is program and cached.unchanged():
+        return cached
+    prepared = Prepared(program, scratch_size)
+    with _CACHE_LOCK:
+        _CACHE.pop(key, None)
+        _CACHE[key] = prepared
+        while len(_CACHE) > _CACHE_LIMIT:
+            del _CACHE[next(iter(_CACHE))]
+    return prepared
+
+
+class _Table:
+    """The dispatch table of one prepared program for one debug setting.
+
+    Entries start as `first` (interpret, then mark as seen); a bundle seen again is
+    compiled; a bundle that cannot be compiled (a static fault, an unusual shape) stays
+    interpreted.
+    """
+
+    def __init__(self, prepared: Prepared, debug: bool) -> None:
+        self.prepared = prepared
+        self.debug = debug
+        program = prepared.program
+        self.code: list[Callable] = []
+        code = self.code
+        buffer = interp.buffer
+
+        def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            sw, mw, ctl, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
+            for a, v in sw:
+                s[a] = v
+            for a, v in mw:
+                m[a] = v
+            if not cost:
+                k.free_steps += 1
+            if ctl is None:
+                return pc + 1
+            return _control(ctl, pc, k)
+
+        def first(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            code[pc] = second
+            return interpreted(pc, s, m, k)
+
+        def second(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            return self.compile(pc)(pc, s, m, k)
+
+        self.interpreted = interpreted
+        self.fresh = (first, second)
+        self.code.extend([first] * len(program))
+
+    def compile(self, pc: int) -> Callable:
+        """Compile the bundle at pc (or settle on interpreting it) and install the result."""
+        self.code[pc] = self.interpreted
+        return self.interpreted
+
+    def compile_all(self) -> None:
+        code, fresh = self.code, self.fresh
+        for pc in range(len(code)):
+            if code[pc] in fresh:
+                self.compile(pc)
+
+
+def _control(ctl: tuple, pc: int, k: Core) -> int:
+    """Apply an interpreted flow op's action (after the bundle's writes) and give the next pc."""
+    kind, value = ctl
+    if kind == "jump":
+        npc = value
+    elif kind == "rel":
+        npc = pc + 1 + value
+    elif kind == "trace":
+        k.trace_buf.append(value)
+        return pc + 1
+    elif kind == "halt":
+        k.state = _STOPPED
+        raise Stopped(pc + 1, "halt")
+    else:
+        if not k.enable_pause:
+            return pc + 1
+        k.state = _PAUSED
+        raise Stopped(pc + 1, "pause")
+    if npc < 0:
+        raise Stopped(npc, "negative")
+    return npc
+
+
+# --------------------------------------------------------------------------- the core
+
+
+class Core:
+    """One core running a prepared program over its own memory. All state is public and plain."""
+
+    def __init__(
+        self,
+        prepared: Prepared,
+        mem: list[int],
+        value_trace: dict | None = None,
+        enable_pause: bool = True,
+        enable_debug: bool = True,
+        core_id: int = 0,
+    ) -> None:
+        _check_words(mem)
+        self.prepared = prepared
+        self.program = prepared.program
+        self.scratch: list[int] = [0] * prepared.scratch_size
+        self.mem: list[int] = list(mem)
+        self.value_trace: dict = {} if value_trace is None else value_trace
+        self.enable_pause = enable_pause
+        self.enable_debug = enable_debug
+        #: What `coreid` gives: 0 on the one-core machine; the drop-in numbers extra cores.
+        self.core_id = core_id
+        self.pc = 0
+        self.cycle = 0
+        self.state = _RUNNING
+        self.trace_buf: list[int] = []
+        self.steps = 0
+        #: Bundles executed that cost no cycle (debug-only or empty); the run loop counts
+        #: cycles as steps minus these, so the common bundle does no cycle bookkeeping.
+        self.free_steps = 0
+
+    # ---- one bundle
+
+    def step(self, record: bool = False, skip_debug: bool = False) -> list[Write] | None:
+        """Execute one bundle; with record, return its writes. Faults leave the state untouched."""
+        if self.state == _STOPPED:
+            return [] if record else None
+        pc = self.pc
+        if pc >= len(self.program):
+            self.state = _STOPPED
+            return [] if record else None
+        if pc < 0:
+            raise MachineFault("negative pc", pc=pc, value=pc)
+        state = self.state
+        self.state = _RUNNING
+        try:
+            if record or skip_debug:
+                writes = self._step_interpreted(pc, record, skip_debug)
+            else:
+                writes = None
+                self._step_table(pc)
+        except MachineFault:
+            self.state = state
+            raise
+        return writes
+
+    def _step_table(self, pc: int) -> None:
+        free = self.free_steps
+        try:
+            npc = self.prepared.table(self.enable_debug).code[pc](pc, self.scratch, self.mem, self)
+        except Stopped as stop:
+            npc = stop.pc
+        except Exception:
+            raise self._fault(pc, self.enable_debug) from None
+        self.pc = npc
+        self.steps += 1
+        self.cycle += 1 - (self.free_steps - free)
+
+    def _step_interpreted(self, pc: int, record: bool, skip_debug: bool) -> list[Write] | None:
+        s, m = self.scratch, self.mem
+        debug = self.enable_debug and not skip_debug
+        try:
+            vt = self.value_trace if debug else None
+            sw, mw, ctl, cost = interp.buffer(self.program[pc], s, m, vt, self.core_id)
+        except Exception:
+            raise self._fault(pc, debug) from None
+        writes = _recorded(sw, mw, s, m) if record else None
+        for a, v in sw:
+            s[a] = v
+        for a, v in mw:
+            m[a] = v
+        npc = pc + 1
+        if ctl is not None:
+            try:
+                npc = _control(ctl, pc, self)
+            except Stopped as stop:
+                npc = stop.pc
+        self.pc = npc
+        self.steps += 1
+        self.cycle += 1 if cost else 0
+        return writes
+
+    def _fault(self, pc: int, debug: bool) -> MachineFault:
+        fault = find_fault(self.program[pc], pc, self.scratch, self.mem, self.value_trace, debug)
+        if fault is None:
+            raise RuntimeError(f"engine error: the bundle at pc {pc} was rejected but has no fault")
+        return fault
+
+    # ---- running
+
+    def run(self, spec: StopSpec | None = None) -> RunResult:
+        """Run until a stop condition, pause, halt, the end, or a fault (returned, not raised)."""
+        spec = spec or StopSpec()
+        if self.state == _STOPPED:
+            return RunResult("end" if self.pc >= len(self.program) else "halt", 0)
+        self.state = _RUNNING
+        steps = 0
+        try:
+            reason, steps, changes = self._run(spec)
+        except _RunFault as stopped:
+            fault = stopped.fault
+            kind = "compare" if isinstance(fault, CompareFault) else "fault"
+            return RunResult(kind, stopped.steps, fault)
+        return RunResult(reason, steps, None, changes)
+
+    def _run(self, spec: StopSpec) -> tuple[str, int, list[Write]]:
+        limit = spec.max_steps if spec.max_steps is not None else _FOREVER
+        n_bundles = len(self.program)
+        pcs = spec.pcs
+        watching = bool(spec.watch_scratch or spec.watch_mem)
+        reading = bool(spec.read_scratch or spec.read_mem)
+        stepwise = spec.predicate is not None or watching or reading
+        steps = 0
+        first = True
+        while True:
+            if steps >= limit:
+                return "steps", steps, []
+            pc = self.pc
+            if pc >= n_bundles:
+                self.state = _STOPPED
+                return "end", steps, []
+            if not first:
+                if pc in pcs:
+                    return "pc", steps, []
+                if reading and self._reads_watched(spec):
+                    return "read", steps, []
+                if spec.predicate is not None and spec.predicate(self):
+                    return "predicate", steps, []
+            if pc < 0:
+                raise _RunFault(MachineFault("negative pc", pc=pc, value=pc), steps)
+            if stepwise or (first and spec.skip_first_debug):
+                try:
+                    writes = self.step(record=watching, skip_debug=first and spec.skip_first_debug)
+                except MachineFault as fault:
+                    raise _RunFault(fault, steps) from None
+                steps += 1
+                changes = _watched_changes(writes, spec) if watching else []
+                if self.state == _STOPPED:
+                    return "halt", steps, changes
+                if self.state == _PAUSED:
+                    return "pause", steps, changes
+                if changes:
+                    return "watch", steps, changes
+            else:
+                budget = limit - steps
+                if spec.cycle is not None:
+                    budget = min(budget, max(1, spec.cycle - self.cycle))
+                done, kind, fault = self._burst(budget, pcs)
+                steps += done
+                if fault is not None:
+                    raise _RunFault(fault, steps)
+                if kind is not None:
+                    return kind, steps, []
+            first = False
+            if spec.cycle is not None and self.cycle >= spec.cycle:
+                return "cycle", steps, []
+
+    def _burst(self, limit: int, stops: frozenset[int]) -> tuple[int, str | None, MachineFault | None]:
+        """Run up to `limit` bundles through the dispatch table, stopping before any pc in
+        `stops` (the first bundle always runs). Returns (bundles done, "halt" | "pause" |
+        None, the fault if one stopped it)."""
+        code = self.prepared.table(self.enable_debug).code
+        s, m, k = self.scratch, self.mem, self
+        pc = self.pc
+        free = self.free_steps
+        done = 0
+        kind = None
+        fault = None
+        try:
+            if stops:
+                while done < limit:
+                    pc = code[pc](pc, s, m, k)
+                    done += 1
+                    if pc in stops:
+                        break
+            else:
+                for done in range(limit):  # noqa: B007 - `done` counts after the loop too
+                    pc = code[pc](pc, s, m, k)
+                else:
+                    done = limit
+        except Stopped as stop:
+            done += 1
+            pc = stop.pc
+            kind = stop.kind if stop.kind != "negative" else None
+        except Exception:
+            if 0 <= pc < len(code):
+                fault = self._fault(pc, self.enable_debug)
+        finally:
+            self.pc = pc
+            self.steps += done
+            self.cycle += done - (self.free_steps - free)
+        return done, kind, fault
+
+    def _reads_watched(self, spec: StopSpec) -> bool:
+        try:
+            rs, rm = self.reads()
+        except MachineFault:
+            return False
+        return bool(rs & spec.read_scratch or rm & spec.read_mem)
+
+    # ---- state
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(
+            list(self.scratch),
+            list(self.mem),
+            self.pc,
+            self.cycle,
+            self.state,
+            tuple(self.trace_buf),
+            self.steps,
+        )
+
+    def restore(self, snap: Snapshot) -> None:
+        """Make the core exactly as at snapshot time (lists are updated in place)."""
+        self.scratch[:] = snap.scratch
+        self.mem[:] = snap.mem
+        self.pc = snap.pc
+        self.cycle = snap.cycle
+        self.state = snap.state
+        self.trace_buf[:] = snap.trace
+        self.steps = snap.steps
+
+    # ---- what a bundle touches
+
+    def reads(self, pc: int | None = None) -> tuple[set[int], set[int]]:
+        """Scratch and memory addresses the bundle at pc would read from the current state.
+
+        Debug compares are not counted: they observe the kernel, they are not part of it.
+        Addresses out of range (the bundle would fault) are left out.
+        """
+        return _touches(self, self.pc if pc is None else pc)[0:2]
+
+    def bundle_writes(self, pc: int | None = None) -> tuple[set[int], set[int]]:
+        """Scratch and memory addresses the bundle at pc would write from the current state."""
+        return _touches(self, self.pc if pc is None else pc)[2:4]
+
+
+_FOREVER = 1 << 62
+
+
+class _RunFault(Exception):
+    def __init__(self, fault: MachineFault, steps: int) -> None:
+        self.fault = fault
+        self.steps = steps
+
+
+def _check_words(mem: list[int]) -> None:
+    for addr, word in enumerate(mem):
+        if not isinstance(word, int) or not 0 <= word <= MASK:
+            raise ValueError(f"memory word at address {addr} is {word!r}, not a 32-bit word")
+
+
+def _recorded(sw: list, mw: list, s: list[int], m: list[int]) -> list[Write]:
+    """The effective writes of buffered (index, value) pairs: one per address, last writer wins."""
+    out: list[Write] = []
+    for space, buf, words in (("s", sw, s), ("m", mw, m)):
+        final: dict[int, int] = {}
+        for index, value in buf:
+            if isinstance(index, slice):
+                for i, v in enumerate(value):
+                    final[index.start + i] = v
+            else:
+                final[index] = value
+        out.extend(Write(space, addr, words[addr], new) for addr, new in final.items())
+    return out
+
+
+def _watched_changes(writes: list[Write] | None, spec: StopSpec) -> list[Write]:
+    return [
+        w
+        for w in writes or ()
+        if w.old != w.new and (w.addr in spec.watch_scratch if w.space == "s" else w.addr in spec.watch_mem)
+    ]
+
+
+def _touches(core: Core, pc: int) -> tuple[set[int], set[int], set[int], set[int]]:
+    """(scratch read, memory read, scratch written, memory written) by the bundle at pc."""
+    rs: set[int] = set()
+    rm: set[int] = set()
+    ws: set[int] = set()
+    wm: set[int] = set()
+    if not 0 <= pc < len(core.program) or not isinstance(core.program[pc], dict):
+        return rs, rm, ws, wm
+    s, m = core.scratch, core.mem
+    size = len(s)
+
+    def sread(addr: int) -> int | None:
+        if 0 <= addr < size:
+            rs.add(addr)
+            return s[addr]
+        return None
+
+    def mread(addr: int | None) -> None:
+        if addr is not None and 0 <= addr < len(m):
+            rm.add(addr)
+
+    def swrite(addr: int) -> None:
+        if 0 <= addr < size:
+            ws.add(addr)
+
+    def mwrite(addr: int | None) -> None:
+        if addr is not None and 0 <= addr < len(m):
+            wm.add(addr)
+
+    for engine, slots in core.program[pc].items():
+        if engine == "debug" or not isinstance(slots, list | tuple):
+            continue
+        for slot in slots:
+            if (
+                not isinstance(slot, tuple | list)
+                or not slot
+                or not all(isinstance(x, int) for x in slot[1:])
+            ):
+                continue
+            _slot_touches(engine, slot, sread, mread, swrite, mwrite)
+    return rs, rm, ws, wm
+
+
+def _slot_touches(engine: str, slot: Any, sread, mread, swrite, mwrite) -> None:
+    op, *a = slot
+    lanes = range(VLEN)
+    if engine == "alu" and len(a) == 3:
+        sread(a[1]), sread(a[2]), swrite(a[0])
+    elif engine == "valu" and op == "vbroadcast" and len(a) == 2:
+        sread(a[1])
+        for i in lanes:
+            swrite(a[0] + i)
+    elif engine == "valu" and len(a) in (3, 4):
+        for i in lanes:
+            for operand in a[1:]:
+                sread(operand + i)
+            swrite(a[0] + i)
+    elif engine == "load" and op == "load" and len(a) == 2:
+        mread(sread(a[1]))
+        swrite(a[0])
+    elif engine == "load" and op == "load_offset" and len(a) == 3:
+        mread(sread(a[1] + a[2]))
+        swrite(a[0] + a[2])
+    elif engine == "load" and op == "vload" and len(a) == 2:
+        base = sread(a[1])
+        for i in lanes:
+            mread(None if base is None else base + i)
+            swrite(a[0] + i)
+    elif engine == "load" and op == "const" and len(a) == 2:
+        swrite(a[0])
+    elif engine == "store" and op == "store" and len(a) == 2:
+        mwrite(sread(a[0]))
+        sread(a[1])
+    elif engine == "store" and op == "vstore" and len(a) == 2:
+        base = sread(a[0])
+        for i in lanes:
+            sread(a[1] + i)
+            mwrite(None if base is None else base + i)
+    elif engine == "flow":
+        _flow_touches(op, a, sread, swrite)
+
+
+def _flow_touches(op: str, a: list[int], sread, swrite) -> None:
+    if op == "select" and len(a) == 4:
+        cond = sread(a[1])
+        if cond is not None:
+            sread(a[2] if cond else a[3])
+        swrite(a[0])
+    elif op == "vselect" and len(a) == 4:
+        for i in range(VLEN):
+            cond = sread(a[1] + i)
+            if cond is not None:
+                sread(a[2] + i if cond else a[3] + i)
+            swrite(a[0] + i)
+    elif op == "add_imm" and len(a) == 3:
+        sread(a[1])
+        swrite(a[0])
+    elif op in ("trace_write", "cond_jump", "cond_jump_rel", "jump_indirect") and a:
+        sread(a[0])
+    elif op == "coreid" and len(a) == 1:
+        swrite(a[0])
