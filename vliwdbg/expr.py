@@ -78,15 +78,25 @@ class Expr:
 
     `is_list` says whether it yields a list of words (a slice) rather than one number, and
     `names` holds the scratch names it reads, so that a caller can check them up front.
+    `sides` is, for a single comparison `A op B`, the two operands as expressions of their
+    own, so that a failed `expect` can show what each side was.
     """
 
-    __slots__ = ("_fn", "is_list", "names", "text")
+    __slots__ = ("_fn", "is_list", "names", "sides", "text")
 
-    def __init__(self, text: str, fn: Evaluator, is_list: bool, names: frozenset[str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        fn: Evaluator,
+        is_list: bool,
+        names: frozenset[str],
+        sides: tuple[Expr, Expr] | None = None,
+    ) -> None:
         self.text = text
         self._fn = fn
         self.is_list = is_list
         self.names = names
+        self.sides = sides
 
     def evaluate(self, ctx: EvalContext) -> int | list[int]:
         return self._fn(ctx)
@@ -119,7 +129,18 @@ def parse_expr(text: str, scratch_names: Mapping[str, tuple[int, int]] | None = 
     tree = _parse(text)
     compiler = _Compiler(text, scratch_names)
     node = compiler.compile(tree.body)
-    return Expr(text.strip(), node.fn, node.is_list, frozenset(compiler.names))
+    body = tree.body
+    sides = None
+    if isinstance(body, ast.Compare) and len(body.ops) == 1:
+        sides = (_side(text, body.left, scratch_names), _side(text, body.comparators[0], scratch_names))
+    return Expr(text.strip(), node.fn, node.is_list, frozenset(compiler.names), sides)
+
+
+def _side(text: str, part: ast.expr, scratch_names: Mapping[str, tuple[int, int]] | None) -> Expr:
+    compiler = _Compiler(text, scratch_names)
+    node = compiler.compile(part)
+    source = ast.get_source_segment(text.strip(), part) or ""
+    return Expr(source, node.fn, node.is_list, frozenset(compiler.names))
 
 
 def parse_location(

@@ -318,3 +318,16 @@ def test_bad_locations(text: str, message: str) -> None:
 def test_a_region_the_problem_lacks() -> None:
     with pytest.raises(ExprError, match="no region values"):
         parse_location("values[0]", {}, {}, scratch_size=SCRATCH_SIZE, mem_size=MEM_SIZE)
+
+
+def test_a_single_comparison_offers_its_sides() -> None:
+    expr = parse_expr("val_a + 1 == ref(0, 1, 'val')")
+    assert expr.sides is not None
+    left, right = expr.sides
+    assert (left.text, right.text) == ("val_a + 1", "ref(0, 1, 'val')")
+    ctx = FakeContext()
+    assert (left.evaluate(ctx), right.evaluate(ctx)) == (1011, 42)
+    assert left.names == {"val_a"} and right.names == frozenset()
+    assert parse_expr("1 < 2 < 3").sides is None
+    assert parse_expr("val_a").sides is None
+    assert parse_expr("s[0:2] == m[0:2]").sides[0].is_list
