@@ -199,11 +199,22 @@ class Where:
         elif isinstance(exc, SyntaxError) and self.owns(exc.filename):
             line = f"{place}: syntax error: {exc.msg}"
         else:
-            text = str(exc).strip().splitlines()
-            line = f"{place}: {phase} failed: {type(exc).__name__}" + (f": {text[0]}" if text else "")
+            line = f"{place}: {phase} failed: {type(exc).__name__}"
+            text = _first_line(exc)
+            if text:
+                line += f": {text}"
         if not place.startswith(self.display + ":") and place != self.display:
             line += f" (loading {self.display})"
         return line
+
+
+def _first_line(exc: BaseException, limit: int = 200) -> str:
+    try:
+        lines = str(exc).strip().splitlines()
+    except Exception:
+        return ""
+    text = lines[0] if lines else ""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def missing_machine_name(exc: BaseException, machine: ModuleType) -> str | None:

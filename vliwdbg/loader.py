@@ -157,14 +157,17 @@ def _build_in_child(
         "args": list(args),
         "own_problem": own_problem,
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-P", str(_CHILD), json.dumps(request)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=path.parent,
-        start_new_session=True,
-    )
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-P", str(_CHILD), json.dumps(request)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=path.parent,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        raise KernelLoadError(f"{display}: cannot start the build process: {exc}") from None
     try:
         out, err = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
