@@ -144,8 +144,8 @@ class ScratchNames:
         return name if length == 1 else f"{name}[{addr - base}]"
 
     def words(self, words: list[int] | set[int] | tuple[int, ...]) -> str:
-        """Several words: a run exactly covering a named vector shows its bare name, an unnamed
-        run shows as s[a:b]."""
+        """Several words: a named vector covered whole shows its bare name, part of it as
+        name[a:b], an unnamed run as s[a:b]."""
         parts = []
         for first, last in word_ranges(words):
             addr = first
@@ -153,12 +153,14 @@ class ScratchNames:
                 hit = self._index.get(addr)
                 if hit is not None:
                     name, base, length = hit
-                    if length > 1 and addr == base and last >= base + length - 1:
-                        parts.append(name)
-                        addr = base + length
-                    else:
+                    end = min(last, base + length - 1)
+                    if length == 1 or end == addr:
                         parts.append(self.word(addr))
-                        addr += 1
+                    elif addr == base and end == base + length - 1:
+                        parts.append(name)
+                    else:
+                        parts.append(f"{name}[{addr - base}:{end - base + 1}]")
+                    addr = end + 1
                     continue
                 end = addr
                 while end + 1 <= last and (end + 1) not in self._index:
