@@ -1,0 +1,95 @@
+"""How fast the app is: launch to first full screen, and a step from key to end of render.
+
+    .venv/bin/python benchmarks/app_bench.py [--steps N] [--kernel K]
+
+Prints figures; it is not a test. A step is timed from the moment the key reaches the app
+(the `s` binding's action) to the moment the screen has been redrawn for the new position
+(a hook the app calls after the refresh that follows its panes' update), not with Pilot's
+`press`, which costs about 80 ms by itself. Goals: first screen under 1.5 s; a step under
+35 ms on average and 60 ms at the 95th percentile, at 160x48, on the baseline program.
+"""
+
+from __future__ import annotations
+
+import time
+
+LAUNCH = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import statistics  # noqa: E402
+
+SIZE = (160, 48)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+async def first_screen(kernel: str | None) -> dict[str, float]:
+    """Seconds from the start of this script to the first full screen, and its parts."""
+    from vliwdbg.app.app import DebuggerApp
+    from vliwdbg.session import Session
+
+    imported = time.perf_counter()
+    session = Session.open(kernel)
+    opened = time.perf_counter()
+    app = DebuggerApp(session)
+    shown = asyncio.Event()
+    app.after_render.append(shown.set)
+    async with app.run_test(size=SIZE):
+        await shown.wait()
+        drawn = time.perf_counter()
+    return {
+        "imports": imported - LAUNCH,
+        "session open (kernel build, problem, reference)": opened - imported,
+        "app to first full screen": drawn - opened,
+        "total": drawn - LAUNCH,
+    }
+
+
+async def steps(kernel: str, count: int) -> list[float]:
+    """Milliseconds per step, key to end of render, after the program-wide figures are ready."""
+    from vliwdbg.app.app import DebuggerApp
+    from vliwdbg.session import Session
+
+    session = Session.open(kernel)
+    app = DebuggerApp(session)
+    rendered = asyncio.Event()
+    app.after_render.append(rendered.set)
+    times: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        while app.views.insight is None or app.busy:
+            await asyncio.sleep(0.05)
+        await pilot.pause()
+        for _ in range(count):
+            rendered.clear()
+            start = time.perf_counter()
+            app.action_key_command("step")
+            await rendered.wait()
+            times.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(0.02)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--kernel", default="baseline", help="program for the step timing (default baseline)")
+    args = parser.parse_args()
+    launch = asyncio.run(first_screen(None))
+    print("launch (default kernel, 160x48):")
+    for part, seconds in launch.items():
+        print(f"  {part:<50} {seconds:6.2f} s")
+    print(f"  goal: total under 1.50 s -> {'met' if launch['total'] < 1.5 else 'NOT met'}")
+    times = asyncio.run(steps(args.kernel, args.steps))
+    mean, p95 = statistics.mean(times), percentile(times, 0.95)
+    print(f"step, key to end of render ({args.kernel}, 160x48, {len(times)} steps):")
+    median = statistics.median(times)
+    print(f"  mean {mean:5.1f} ms   median {median:5.1f} ms   p95 {p95:5.1f} ms   max {max(times):5.1f} ms")
+    print(f"  goal: mean under 35 ms and p95 under 60 ms -> {'met' if mean < 35 and p95 < 60 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,454 @@
+"""The Textual app: a thin view over the core's Session.
+
+Every key, click and palette choice becomes a command line handed to `session.execute`, so
+`--record` captures what the user did and `--replay` can redo it; the panes only read the
+session, through snapshots taken after each command. Commands run one at a time in a
+thread worker: a long `continue` leaves the UI responsive, shows its progress by elapsed
+time, and stops at a consistent position when escape sets the cancel flag the session
+polls. Nothing a user types or loads can crash or close the app; errors go to the log and
+the status line.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from time import monotonic
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
+from textual.widgets import Footer
+
+from vliwdbg.app.command_line import CommandLine, CommandLog
+from vliwdbg.app.engines import EnginesView
+from vliwdbg.app.memory import MemoryView
+from vliwdbg.app.palette import CommandsProvider, PaletteEntry, palette_entries
+from vliwdbg.app.program import ProgramView
+from vliwdbg.app.scratch import ScratchView
+from vliwdbg.app.screens.ask import AskScreen
+from vliwdbg.app.screens.help import HelpScreen
+from vliwdbg.app.status import StatusBar, StatusFigures
+from vliwdbg.app.views import SessionViews, Snapshot
+from vliwdbg.commands import COMMANDS, complete
+from vliwdbg.replay import script_header, write_script
+
+if TYPE_CHECKING:
+    from vliwdbg.session import CommandResult, Session
+
+#: A run shows its progress once it has taken this long (so quick commands never flash).
+PROGRESS_AFTER = 0.15
+PROGRESS_EVERY = 0.1
+
+#: Stops that only say a move did what it was asked (no reason to draw the eye).
+QUIET_STOPS = frozenset({"steps", "cycle"})
+
+#: Runs command lines on the session and returns their results (in the worker thread).
+Execute = Callable[[str], "CommandResult"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One unit of work for the command worker: a command line, or a short sequence of
+    them that depend on each other's results (`run` gets an execute function)."""
+
+    title: str
+    run: Callable[[Execute], None]
+
+
+@dataclass
+class Done:
+    """What a job did, handed back to the UI thread: each line with its result (or the
+    exception a core bug raised), and the session's new position."""
+
+    results: list[tuple[str, CommandResult | BaseException]]
+    snapshot: Snapshot | None
+
+
+class DebuggerApp(App[None]):
+    """vliwdbg's screen: program, engines, scratch, memory, status, log and command line."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vliwdbg"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (130, "-wide")]
+    COMMANDS = App.COMMANDS | {CommandsProvider}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "key_command('step')", "Step"),
+        Binding("S", "key_command('back')", "Back"),
+        Binding("n", "key_command('next')", "Next cycle"),
+        Binding("c", "key_command('continue')", "Continue"),
+        Binding("C", "key_command('rcontinue')", "Reverse"),
+        Binding("b", "toggle_breakpoint", "Break"),
+        Binding("t", "run_to_selected", "Run to"),
+        Binding("g", "goto", "Go to"),
+        Binding("x", "toggle_hex", "Hex"),
+        Binding("colon", "command_line", "Command", key_display=":"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit_debugger", "Quit"),
+        Binding("j", "jump", "Jump to address", show=False),
+        Binding("escape", "interrupt", "Interrupt", show=False),
+    ]
+
+    #: Keys the help screen lists besides the footer's.
+    EXTRA_KEYS = (
+        ("up down pgup pgdn home end", "select a bundle in the program pane"),
+        ("enter", "describe the selected bundle (info bundle)"),
+        ("click", "select a bundle; a click on its gutter toggles its breakpoint"),
+        ("j", "in the scratch or memory pane: jump to an address or a name"),
+        ("tab", "move between panes; in the command line: complete"),
+        ("up down", "in the command line: the history of commands"),
+        ("escape", "interrupt a run; leave the command line"),
+        ("ctrl+p", "the command palette: every command"),
+    )
+
+    def __init__(self, session: Session, record: str | Path | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.record = Path(record) if record is not None else None
+        self._record_header = script_header(sys.argv[1:])
+        self.views = SessionViews(session)
+        self.hex_mode = False
+        self._jobs: deque[Job] = deque()
+        self._job: Job | None = None
+        self._cancel = threading.Event()
+        self._progress: tuple[int, int] | None = None
+        self._started = 0.0
+        self._ticker: Timer | None = None
+        self._last_error: str | None = None
+        self._snapshot: Snapshot | None = None
+        #: Called after the panes have been redrawn for a new position (benchmarks time
+        #: steps with it, from the key to the end of the render).
+        self.after_render: list[Callable[[], None]] = []
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield ProgramView(id="program")
+                yield EnginesView(id="engines")
+            with Vertical(id="right"):
+                yield ScratchView(id="scratch")
+                yield MemoryView(id="memory")
+        yield CommandLog(id="log")
+        yield CommandLine(id="command")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {"program": "Program", "engines": "Engines", "scratch": "Scratch", "memory": "Memory"}
+        for pane_id, title in titles.items():
+            pane = self.query_one(f"#{pane_id}")
+            pane.border_title = title
+            pane.add_class("pane")
+        self.log_pane.border_title = "Log"
+        self.command_line.set_completer(partial(complete, self.session))
+        self._load_program()
+        self._show(self.views.snapshot())
+        self.log_pane.note(self.views.welcome())
+        self.program_pane.focus()
+
+    @property
+    def program_pane(self) -> ProgramView:
+        return self.query_one("#program", ProgramView)
+
+    @property
+    def log_pane(self) -> CommandLog:
+        return self.query_one("#log", CommandLog)
+
+    @property
+    def command_line(self) -> CommandLine:
+        return self.query_one("#command", CommandLine)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a command is running (or waiting) in the worker."""
+        return self._job is not None
+
+    def _load_program(self) -> None:
+        """Read what is fixed for a program (bundles, names, regions), and start building
+        the program-wide figures in a thread so the first screen does not wait for them."""
+        session = self.session
+        self.views.load()
+        self.program_pane.load(session.program, session.named_slot)
+        self.program_pane.border_subtitle = self.views.program_subtitle()
+        self.query_one("#scratch", ScratchView).load(self.views.scratch_map)
+        self.query_one("#memory", MemoryView).load(session.problem.regions, len(session.mem))
+        self.run_worker(self._prepare_insight, thread=True, group="insight", exit_on_error=False)
+
+    def _prepare_insight(self) -> None:
+        try:
+            self.views.prepare_insight()
+        except Exception as exc:  # the panes work without these figures; say why they are missing
+            self.call_from_thread(self.log_pane.error, f"occupancy figures unavailable: {exc}")
+            return
+        self.call_from_thread(self._insight_ready)
+
+    def _insight_ready(self) -> None:
+        self.program_pane.border_subtitle = self.views.program_subtitle()
+        if not self.busy:
+            self._show(self.views.snapshot())
+
+    def _show(self, snapshot: Snapshot) -> None:
+        """Draw a snapshot of the session in every pane."""
+        self._snapshot = snapshot
+        views = self.views
+        if self.session.program is not self.program_pane.program:
+            self._load_program()
+        self.program_pane.show(snapshot.pc, views.breakpoint_marks())
+        self.query_one("#scratch", ScratchView).show(
+            snapshot.scratch, snapshot.scratch_changed, self.hex_mode
+        )
+        self.query_one("#memory", MemoryView).show(
+            snapshot.mem, snapshot.mem_changed, snapshot.reference, self.hex_mode
+        )
+        engines = self.query_one("#engines", EnginesView)
+        engines.show(
+            views.engine_figures(snapshot, engines.strip_width(engines.scrollable_content_region.width))
+        )
+        self.query_one("#status", StatusBar).show(
+            StatusFigures(
+                kernel=views.kernel_name(),
+                cycle=snapshot.cycle,
+                step=snapshot.step,
+                pc=snapshot.pc,
+                state=snapshot.state,
+                stop_kind=None if snapshot.stop_kind in QUIET_STOPS else snapshot.stop_kind,
+                stop_message=None if snapshot.stop_kind in QUIET_STOPS else snapshot.stop_message,
+                error=self._last_error,
+            )
+        )
+        for hook in self.after_render:
+            self.call_after_refresh(hook)
+
+    # --- running commands -----------------------------------------------------------------
+
+    def submit(self, line: str) -> None:
+        """Run a command line after any still waiting: the one way a key changes the session."""
+        line = line.strip()
+        if line:
+            self.submit_job(Job(line, lambda execute: execute(line)))
+
+    def submit_job(self, job: Job) -> None:
+        self._jobs.append(job)
+        if self._job is None:
+            self._start_next()
+
+    def _start_next(self) -> None:
+        job = self._jobs.popleft()
+        self._job = job
+        self._cancel.clear()
+        self._progress = None
+        self._started = monotonic()
+        self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
+        self.run_worker(partial(self._work, job), thread=True, group="command", exit_on_error=False)
+
+    def _work(self, job: Job) -> None:
+        """In the worker thread: run the job, then snapshot the session for the panes."""
+        results: list[tuple[str, CommandResult | BaseException]] = []
+
+        def execute(line: str) -> CommandResult:
+            result = self.session.execute(line, cancel=self._cancel.is_set, progress=self._note_progress)
+            results.append((line, result))
+            return result
+
+        snapshot = None
+        try:
+            job.run(execute)
+            snapshot = self.views.snapshot()
+        except Exception as exc:  # a bug in the core must not take the user's session down
+            results.append((job.title, exc))
+        self.call_from_thread(self._finished, Done(results, snapshot))
+
+    def _note_progress(self, step: int, cycle: int) -> None:
+        self._progress = (step, cycle)
+
+    def _show_progress(self) -> None:
+        job = self._job
+        if job is None or monotonic() - self._started < PROGRESS_AFTER:
+            return
+        step, cycle = self._progress if self._progress else (None, None)
+        self.query_one("#status", StatusBar).show_running(job.title, step, cycle)
+
+    def _finished(self, done: Done) -> None:
+        self._job = None
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.query_one("#status", StatusBar).show_idle()
+        log = self.log_pane
+        quit_now = False
+        self._last_error = None
+        for line, result in done.results:
+            log.command(line)
+            if isinstance(result, BaseException):
+                self._last_error = f"internal error in {line!r}: {type(result).__name__}: {result}"
+                log.error(self._last_error)
+                continue
+            stop = result.stop
+            shown = False
+            for out in result.output:
+                if stop is not None and out == stop.message and stop.kind not in QUIET_STOPS:
+                    log.stop(stop.kind, out)
+                    shown = True
+                else:
+                    log.output(out)
+            if stop is not None and not shown and stop.kind not in QUIET_STOPS:
+                log.stop(stop.kind, stop.message)
+            if result.error:
+                self._last_error = result.error
+                log.error(result.error)
+            quit_now = quit_now or result.quit
+        self._save_record()
+        if self._cancel.is_set():
+            self._jobs.clear()
+        self._show(done.snapshot or self.views.snapshot())
+        if quit_now:
+            self.exit()
+        elif self._jobs:
+            self._start_next()
+
+    def _save_record(self) -> None:
+        """Write every command given so far, so --record survives a killed terminal too."""
+        if self.record is None:
+            return
+        try:
+            write_script(self.record, self.session.recorded, self._record_header)
+        except OSError as exc:
+            self.log_pane.error(f"--record {self.record}: {exc.strerror or exc}")
+            self.record = None
+
+    # --- keys -----------------------------------------------------------------------------
+
+    def action_key_command(self, line: str) -> None:
+        self.submit(line)
+
+    def action_toggle_breakpoint(self) -> None:
+        self.submit(self.views.toggle_breakpoint_command(self.program_pane.selected))
+
+    def action_run_to_selected(self) -> None:
+        """Continue to the selected bundle: a breakpoint there for the one run, as gdb's
+        `advance` does (other stops still stop it first)."""
+        pc = self.program_pane.selected
+        views = self.views
+
+        def run_to(execute: Execute) -> None:
+            if views.has_pc_breakpoint(pc):
+                execute("continue")
+                return
+            placed = execute(f"break pc {pc}")
+            if placed.error:
+                return
+            new_id = views.newest_breakpoint_id()
+            execute("continue")
+            execute(f"delete {new_id}")
+
+        self.submit_job(Job(f"run to pc {pc}", run_to))
+
+    def action_goto(self) -> None:
+        self._open_command_line("goto cycle ")
+
+    def action_toggle_hex(self) -> None:
+        self.hex_mode = not self.hex_mode
+        if self._snapshot is not None:
+            self._show(self._snapshot)
+
+    def action_command_line(self) -> None:
+        self._open_command_line("")
+
+    def _open_command_line(self, text: str) -> None:
+        line = self.command_line
+        line.value = text
+        line.cursor_position = len(text)
+        line.focus()
+
+    def action_help(self) -> None:
+        keys = [(b.key_display or b.key, b.description) for b in self._shown_bindings()]
+        commands = [(c.syntax, c.summary) for c in COMMANDS]
+        self.push_screen(HelpScreen([*keys, *self.EXTRA_KEYS], commands))
+
+    def _shown_bindings(self) -> Iterable[Binding]:
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.show:
+                yield binding
+
+    def action_quit_debugger(self) -> None:
+        if self.busy:
+            self._cancel.set()
+            self._jobs.clear()
+        self.submit("quit")
+
+    def action_interrupt(self) -> None:
+        if self.busy:
+            self._cancel.set()
+            self._jobs.clear()
+            self.log_pane.note("interrupting…")
+
+    def action_jump(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, ScratchView | MemoryView):
+            return
+        what = (
+            "a register name or scratch address"
+            if isinstance(focused, ScratchView)
+            else "an address or region"
+        )
+
+        def jump(target: str | None) -> None:
+            if target:
+                error = focused.jump_to(target)
+                if error:
+                    self.log_pane.error(error)
+
+        self.push_screen(AskScreen(f"Jump to {what}:"), jump)
+
+    # --- messages from the panes ----------------------------------------------------------
+
+    def on_input_submitted(self, event: CommandLine.Submitted) -> None:
+        if event.input is not self.command_line:
+            return
+        event.stop()
+        line = event.value.strip()
+        self.command_line.value = ""
+        if line:
+            self.command_line.remember(line)
+            self.submit(line)
+        self.program_pane.focus()
+
+    def on_command_line_left(self, _: CommandLine.Left) -> None:
+        self.command_line.value = ""
+        self.program_pane.focus()
+
+    def on_command_line_completions(self, event: CommandLine.Completions) -> None:
+        self.log_pane.note("   ".join(event.words))
+
+    def on_program_view_breakpoint_toggled(self, event: ProgramView.BreakpointToggled) -> None:
+        self.submit(self.views.toggle_breakpoint_command(event.pc))
+
+    def on_program_view_describe_bundle(self, event: ProgramView.DescribeBundle) -> None:
+        self.submit(f"info bundle {event.pc}")
+
+    # --- the palette ----------------------------------------------------------------------
+
+    def palette_entries(self) -> list[PaletteEntry]:
+        return palette_entries(COMMANDS)
+
+    def palette_chosen(self, entry: PaletteEntry) -> None:
+        if entry.needs_input:
+            self._open_command_line(entry.line)
+        else:
+            self.submit(entry.line)
+
+
+def run_app(session: Session, record: str | Path | None = None) -> None:
+    """Run the debugger on an open session until the user quits. `record` names a file
+    that receives every command given (keys included), as a script that --replay runs to
+    the same state; it is rewritten after each command."""
+    DebuggerApp(session, record=record).run()

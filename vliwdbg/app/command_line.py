@@ -1,0 +1,205 @@
+"""The command line (the core's language, with history and completion) and the log under it.
+
+The command line only edits text: a submitted line goes to the app, which hands it to the
+session like any key. Completion is the core's (its command table and the kernel's register
+names), so it never offers what the core would refuse.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import ClassVar
+
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.suggester import Suggester
+from textual.widget import Widget
+from textual.widgets import Input
+
+from vliwdbg.app.lines import Cells, LinePane
+
+#: Styles of stop lines in the log, by the core's Stop.kind.
+STOP_LOG_STYLES = {
+    "divergence": "bold red",
+    "fault": "bold red",
+    "max-steps": "bold red",
+    "end": "bold green",
+}
+
+
+#: Whole-line completions of a line (the core's `commands.complete`, bound to a session).
+Completer = Callable[[str], list[str]]
+
+
+class _GhostCompletion(Suggester):
+    """Shows the first completion as ghost text after the cursor."""
+
+    def __init__(self, line: CommandLine) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.line = line
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value.strip():
+            return None
+        found = self.line.completions(value)
+        return found[0] if found else None
+
+
+class CommandLine(Input):
+    """A one-line input with history (up/down) and completion (tab)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "history(-1)", "Previous command", show=False),
+        Binding("down", "history(1)", "Next command", show=False),
+        Binding("tab", "complete", "Complete", show=False, priority=True),
+        Binding("escape", "leave", "Leave the command line", show=False),
+    ]
+
+    class Left(Message):
+        """The user left the command line without running anything."""
+
+    class Completions(Message):
+        """Several words complete the current one; the app lists them in the log."""
+
+        def __init__(self, words: list[str]) -> None:
+            super().__init__()
+            self.words = words
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(placeholder="command (: to focus, tab completes, ? for help)", id=id)
+        self.suggester = _GhostCompletion(self)
+        self._complete: Completer = lambda text: []
+        self.history: list[str] = []
+        self._history_at = 0
+        self._draft = ""
+
+    def set_completer(self, complete: Completer) -> None:
+        """Where completions come from: the core's, which knows the commands and names."""
+        self._complete = complete
+
+    def completions(self, text: str) -> list[str]:
+        """Completions of the whole line, never failing the editing on a completer's error."""
+        try:
+            return [c for c in self._complete(text) if c != text]
+        except Exception:
+            return []
+
+    def remember(self, line: str) -> None:
+        """Add a line the user ran to the history (a repeat of the last one is kept once)."""
+        if line and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+        self._history_at = len(self.history)
+        self._draft = ""
+
+    def action_history(self, delta: int) -> None:
+        if not self.history:
+            return
+        if self._history_at == len(self.history):
+            self._draft = self.value
+        self._history_at = max(0, min(len(self.history), self._history_at + delta))
+        self.value = self._draft if self._history_at == len(self.history) else self.history[self._history_at]
+        self.cursor_position = len(self.value)
+
+    def action_complete(self) -> None:
+        found = self.completions(self.value)
+        if not found:
+            return
+        common = _common_prefix(found)
+        if len(common) <= len(self.value):
+            self.post_message(self.Completions(found))
+            return
+        self.value = common
+        self.cursor_position = len(self.value)
+
+    def action_leave(self) -> None:
+        self.post_message(self.Left())
+
+
+class CommandLog(LinePane):
+    """Commands, their outputs, stops and errors, newest at the bottom.
+
+    A log grows with every command, and a widget whose virtual size changes normally makes
+    Textual lay out the whole screen again, which would cost more than the step itself. So
+    the log always shows its scrollbar and grows its row count quietly: only the log is
+    redrawn. Long lines are wrapped to the pane's width when written.
+    """
+
+    MAX_LINES = 2000
+
+    DEFAULT_CSS = """
+    CommandLog {
+        overflow-y: scroll;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.can_focus = False
+        self._lines: deque[Cells] = deque(maxlen=self.MAX_LINES)
+
+    @property
+    def lines(self) -> list[str]:
+        """The log's text, one string a row (for tests and screenshots)."""
+        return ["".join(text for text, _ in cells) for cells in self._lines]
+
+    def row_count(self) -> int:
+        return len(self._lines)
+
+    def render_row(self, index: int, width: int) -> Cells:
+        return self._lines[index]
+
+    def write(self, *pieces: tuple[str, str | None]) -> None:
+        """Add one line made of (text, style) pieces, wrapped to the width."""
+        cells: Cells = [(text, Style.parse(style) if style else None) for text, style in pieces if text]
+        width = max(20, self.scrollable_content_region.width)
+        self._lines.extend(_wrap(cells, width))
+        rows = len(self._lines)
+        self.set_reactive(Widget.virtual_size, Size(0, rows))
+        self.vertical_scrollbar.window_virtual_size = rows
+        self.scroll_to(y=max(0, rows - self.rows_visible), animate=False, immediate=True, force=True)
+        self.refresh()
+
+    def command(self, line: str) -> None:
+        self.write(("(vliwdbg) ", "dim"), (line, "bold"))
+
+    def output(self, line: str) -> None:
+        self.write((line, None))
+
+    def stop(self, kind: str, message: str) -> None:
+        self.write((f"■ {kind}: ", STOP_LOG_STYLES.get(kind, "bold yellow")), (message, None))
+
+    def error(self, message: str) -> None:
+        self.write((f"error: {message}", "bold red"))
+
+    def note(self, message: str) -> None:
+        for line in message.splitlines():
+            self.write((line, "dim italic"))
+
+
+def _wrap(cells: Cells, width: int) -> list[Cells]:
+    """Cut a line into rows of at most `width` cells; rows after the first are indented."""
+    rows: list[Cells] = [[]]
+    used = 0
+    for text, style in cells:
+        while used + len(text) > width:
+            room = width - used
+            rows[-1].append((text[:room], style))
+            text = text[room:]
+            rows.append([("  ", None)])
+            used = 2
+        if text:
+            rows[-1].append((text, style))
+            used += len(text)
+    return rows
+
+
+def _common_prefix(lines: list[str]) -> str:
+    """The longest text every completion starts with."""
+    first, last = min(lines), max(lines)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]

@@ -1,0 +1,140 @@
+"""The base of every list-like pane: rows rendered one at a time on Textual's Line API.
+
+A pane holds tens of thousands of rows (the baseline program has 196,887 bundles), so it
+never builds them all: it tells Textual how many there are (the virtual size) and renders
+only the rows on screen, each as a `Strip`, when Textual asks for them. A step then costs
+the visible rows of each pane, whatever the program's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence, Set
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+#: A row as pieces of text, each with its style (None: the pane's own).
+Cells = list[tuple[str, Style | None]]
+
+#: Width of a word printed in decimal (4294967295) or in hex (0xffffffff).
+WORD_WIDTH = 10
+
+
+def format_word(value: int, hex_mode: bool) -> str:
+    """A word right-aligned in WORD_WIDTH cells, so columns line up in both radixes."""
+    if hex_mode:
+        return f"0x{value:08x}"
+    return f"{value:>{WORD_WIDTH}}"
+
+
+class LinePane(ScrollView, can_focus=True):
+    """A scrolling pane whose rows come from `render_row`, one visible row at a time.
+
+    Subclasses keep a snapshot of what they show (taken from the session when the app
+    refreshes them) and implement `row_count` and `render_row`; nothing here reads the
+    session, so a pane redraws consistently even while a run is under way in a worker.
+    """
+
+    DEFAULT_CSS = """
+    LinePane {
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+    }
+    """
+
+    _frame_base: Style | None = None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._styles: dict[str, Style] = {}
+
+    def style(self, name: str) -> Style:
+        """The Rich style of one of this pane's component classes, kept until the CSS
+        that applies to the pane changes (focus, theme)."""
+        found = self._styles.get(name)
+        if found is None:
+            found = self._styles[name] = self.get_component_rich_style(name, partial=True)
+        return found
+
+    def notify_style_update(self) -> None:
+        self._styles.clear()
+        super().notify_style_update()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Render the visible rows, working out the pane's own colours once for all of them
+        (Textual computes a widget's style by walking its ancestors: a cost worth paying
+        once a frame, not once a row)."""
+        self._frame_base = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_base = None
+
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def render_row(self, index: int, width: int) -> Cells:
+        """Row `index` as (text, style) pieces; the base adds the pane's colours, pads and crops."""
+        raise NotImplementedError
+
+    def update_rows(self) -> None:
+        """Call after the row count or every row may have changed."""
+        self.virtual_size = Size(0, self.row_count())
+        self.refresh()
+
+    @property
+    def rows_visible(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def render_line(self, y: int) -> Strip:
+        index = y + self.scroll_offset.y
+        width = self.scrollable_content_region.width
+        base = self._frame_base or self.rich_style
+        if index >= self.row_count() or width <= 0:
+            return Strip.blank(width, base)
+        segments = [
+            Segment(text, base + style if style else base) for text, style in self.render_row(index, width)
+        ]
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def scroll_row_into_view(self, index: int, *, center: bool = False) -> None:
+        """Scroll so row `index` is visible; a row far off screen lands a third of the way down."""
+        top = self.scroll_offset.y
+        height = self.rows_visible
+        if not center and top <= index < top + height:
+            return
+        if center or index < top - height or index >= top + 2 * height:
+            target = index - height // 3
+        elif index < top:
+            target = index
+        else:
+            target = index - height + 1
+        self.scroll_to(y=max(0, target), animate=False, immediate=True, force=True)
+
+
+def fitting_words_per_line(room: int) -> int:
+    """How many words (8, 4, 2 or 1, so vectors split evenly) fit in `room` cells."""
+    for count in (8, 4, 2):
+        if count * (WORD_WIDTH + 1) <= room:
+            return count
+    return 1
+
+
+def word_cells(
+    values: Sequence[int],
+    start: int,
+    count: int,
+    changed: Set[int],
+    hex_mode: bool,
+    changed_style: Style,
+) -> Cells:
+    """`count` words from address `start`, each one space-led, changed ones highlighted."""
+    cells: Cells = []
+    end = min(start + count, len(values))
+    for addr in range(start, end):
+        cells.append((" " + format_word(values[addr], hex_mode), changed_style if addr in changed else None))
+    return cells

@@ -1,0 +1,147 @@
+"""The scratch pane: the kernel's named registers first, then every scratch word.
+
+A kernel's scratch map names its registers (`val_a`, `idx_a_cur`, ...); those are what an
+author thinks in, so they come first, a vector as its 8 lanes. Below them the whole scratch
+follows by address, so any word is a scroll or a jump away. Words the last move changed
+are highlighted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from typing import ClassVar
+
+from vliwdbg.app.lines import Cells, LinePane, fitting_words_per_line, word_cells
+
+LABEL_WIDTH = 14
+ADDR_WIDTH = 8
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row: `count` words from `addr` under `label`; a section title when count is 0."""
+
+    label: str
+    addr: int = 0
+    count: int = 0
+
+
+def scratch_rows(
+    scratch_map: Mapping[int, tuple[str, int]], scratch_size: int, per_line: int
+) -> tuple[list[Row], int]:
+    """The pane's rows, and the index of the first row of the by-address section."""
+    rows: list[Row] = []
+    if scratch_map:
+        rows.append(Row(f"named registers ({len(scratch_map)})"))
+        for addr in sorted(scratch_map):
+            name, length = scratch_map[addr]
+            length = max(1, length)
+            for offset in range(0, length, per_line):
+                label = name if offset == 0 else f"  +{offset}"
+                rows.append(Row(label, addr + offset, min(per_line, length - offset)))
+    rows.append(Row(f"scratch s[0:{scratch_size}]"))
+    first = len(rows)
+    for addr in range(0, scratch_size, per_line):
+        rows.append(Row(f"s[{addr}]", addr, min(per_line, scratch_size - addr)))
+    return rows, first
+
+
+class ScratchView(LinePane):
+    """Named registers and the whole scratch, from a snapshot the app hands it."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "scratch--title",
+        "scratch--label",
+        "scratch--addr",
+        "scratch--changed",
+    }
+
+    DEFAULT_CSS = """
+    ScratchView {
+        & > .scratch--title { color: $accent; text-style: bold; }
+        & > .scratch--label { color: $text; }
+        & > .scratch--addr { color: $text-muted; }
+        & > .scratch--changed { background: $warning 40%; text-style: bold; }
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.scratch_map: Mapping[int, tuple[str, int]] = {}
+        self.values: Sequence[int] = ()
+        self.changed: Set[int] = frozenset()
+        self.hex_mode = False
+        self._rows: list[Row] = []
+        self._by_address = 0
+        self._per_line = 0
+
+    def load(self, scratch_map: Mapping[int, tuple[str, int]]) -> None:
+        """Take the kernel's names ({addr: (name, length)}, possibly empty)."""
+        self.scratch_map = scratch_map
+        self._per_line = 0
+        self._layout()
+
+    def show(self, values: Sequence[int], changed: Set[int], hex_mode: bool) -> None:
+        """Show a snapshot of scratch, highlighting the addresses in `changed`."""
+        self.values = values
+        self.changed = changed
+        self.hex_mode = hex_mode
+        if len(values) and (not self._rows or self._rows[-1].addr + self._rows[-1].count != len(values)):
+            self._per_line = 0
+            self._layout()
+        self.refresh()
+
+    def _layout(self) -> None:
+        width = self.scrollable_content_region.width or 60
+        per_line = fitting_words_per_line(width - LABEL_WIDTH - ADDR_WIDTH)
+        if per_line != self._per_line or not self._rows:
+            self._per_line = per_line
+            self._rows, self._by_address = scratch_rows(self.scratch_map, len(self.values), per_line)
+            self.update_rows()
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    def row_count(self) -> int:
+        return len(self._rows)
+
+    def row_of(self, addr: int) -> int:
+        """The row of the by-address section that holds scratch word `addr`."""
+        return self._by_address + addr // max(1, self._per_line)
+
+    def row_of_name(self, name: str) -> int | None:
+        """The first row of the named register `name`, or None."""
+        for index, row in enumerate(self._rows[: self._by_address]):
+            if row.count and row.label == name:
+                return index
+        return None
+
+    def jump_to(self, target: str) -> str | None:
+        """Scroll to a register name or an address; returns an error message or None."""
+        target = target.strip()
+        index = self.row_of_name(target)
+        if index is None:
+            try:
+                addr = int(target.removeprefix("s[").removesuffix("]"), 0)
+            except ValueError:
+                return f"no register named {target!r} (give a name or an address)"
+            if not 0 <= addr < len(self.values):
+                return f"scratch address {addr} is outside 0..{len(self.values) - 1}"
+            index = self.row_of(addr)
+        self.scroll_row_into_view(index, center=True)
+        return None
+
+    def render_row(self, index: int, width: int) -> Cells:
+        row = self._rows[index]
+        if not row.count:
+            return [(row.label, self.style("scratch--title"))]
+        label = row.label if len(row.label) <= LABEL_WIDTH - 1 else row.label[: LABEL_WIDTH - 2] + "…"
+        cells: Cells = [
+            (f"{label:<{LABEL_WIDTH}}", self.style("scratch--label")),
+            (f"{f's[{row.addr}]':>{ADDR_WIDTH - 1}} ", self.style("scratch--addr")),
+        ]
+        cells += word_cells(
+            self.values, row.addr, row.count, self.changed, self.hex_mode, self.style("scratch--changed")
+        )
+        return cells

@@ -1,0 +1,250 @@
+"""What the panes show, read from the session: the one module of the app that reads it.
+
+After every command the command worker takes a `Snapshot` (copies of scratch and memory,
+the words the move changed, the stop, the occupancy so far, the reference at the current
+round) before handing control back to the UI thread, so panes render from data that no
+later command can change under them, and the session is only ever touched by one thread
+at a time. The program-wide figures (the static occupancy profile and the compare source
+map) take most of a second on a 200,000-bundle program, so `prepare_insight` builds them
+off the UI thread after the first screen; until then those parts of the panes stay empty.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+from machine.isa import CoreState
+from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
+from vliwdbg.app.memory import Reference
+from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable
+from vliwdbg.insight.sourcemap import SourceMap
+
+if TYPE_CHECKING:
+    from vliwdbg.session import Session
+
+_JUMPS = frozenset({"jump", "cond_jump", "cond_jump_rel", "jump_indirect"})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The session at one position, as the panes need it."""
+
+    pc: int
+    step: int
+    cycle: int
+    state: str
+    scratch: Sequence[int]
+    mem: Sequence[int]
+    scratch_changed: frozenset[int]
+    mem_changed: frozenset[int]
+    stop_kind: str | None
+    stop_message: str | None
+    bundle: Mapping[str, int] | None = None
+    run: OccupancyReport | None = None
+    reference: Reference | None = None
+
+
+@dataclass
+class Insight:
+    """Program-wide figures, built once per program off the UI thread."""
+
+    table: SlotTable
+    static: Profile
+    whole: OccupancyReport
+    #: static_cycle[pc]: cycles the bundles before pc cost, in program order.
+    static_cycle: array
+    straight: bool
+    source_map: SourceMap
+    strips: dict[int, OccupancyStrip] = field(default_factory=dict)
+
+
+class SessionViews:
+    """Reads the session for the panes; holds the figures that depend only on the program."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.insight: Insight | None = None
+        self._insight_for: object = None
+        self._lock = threading.Lock()
+        self._reference_cache: dict[int | None, tuple[list[int], list[int]]] = {}
+        #: The session's per-element "round reached", recomputed only when the values
+        #: region changed (it scans the reference trace: milliseconds, not microseconds).
+        self._reached: Mapping[int, int | None] = {}
+        self._reached_for: Sequence[int] | None = None
+
+    # --- fixed for a program --------------------------------------------------------------
+
+    def load(self) -> None:
+        """Forget what belonged to the previous program (after a load or at start)."""
+        with self._lock:
+            self.insight = None
+            self._insight_for = None
+        self._reference_cache.clear()
+        self._reached_for = None
+
+    @property
+    def scratch_map(self) -> Mapping[int, tuple[str, int]]:
+        return self.session.kernel.scratch_map
+
+    def names(self) -> list[str]:
+        """Register and region names, for completion."""
+        return [*self.session.scratch_names, *self.session.regions]
+
+    def kernel_name(self) -> str:
+        return self.session.kernel.name
+
+    def program_subtitle(self) -> str:
+        program = self.session.program
+        costly = "" if self.insight is None else f", {self.insight.whole.cycles:,} cost a cycle"
+        return f"{len(program):,} bundles{costly}"
+
+    def welcome(self) -> str:
+        kernel = self.session.kernel
+        problem = self.session.problem
+        lines = [
+            f"{kernel.name}: {len(self.session.program):,} bundles, built in {kernel.build_seconds:.2f} s;"
+            f" height {problem.height}, rounds {problem.rounds}, batch {problem.batch_size},"
+            f" seed {problem.seed}.",
+            *kernel.notes,
+            "s step · S back · n next cycle · c continue · C reverse · b breakpoint · : command · ? help",
+        ]
+        return "\n".join(lines)
+
+    def prepare_insight(self) -> None:
+        """Build the program-wide figures (call from a worker thread; reads only the program)."""
+        program = self.session.program
+        table = SlotTable(program)
+        static = Profile.static(program, table)
+        straight = not any(
+            engine == "flow" and isinstance(slot, tuple | list) and slot and slot[0] in _JUMPS
+            for bundle in program
+            for engine, slots in bundle.items()
+            for slot in (slots if isinstance(slots, list | tuple) else ())
+        )
+        insight = Insight(
+            table=table,
+            static=static,
+            whole=static.report(),
+            static_cycle=array("q", accumulate(table.costs, initial=0)),
+            straight=straight,
+            source_map=SourceMap(program),
+        )
+        with self._lock:
+            if self.session.program is program:
+                self.insight = insight
+
+    # --- at the current position (call from the thread that runs commands) ------------------
+
+    def snapshot(self) -> Snapshot:
+        session = self.session
+        stop = session.last_stop
+        scratch_changed = frozenset(w.addr for w in session.last_changes if w.space == "s")
+        mem_changed = frozenset(w.addr for w in session.last_changes if w.space == "m")
+        pc, cycle = session.pc, session.cycle
+        insight = self.insight
+        bundle = run = None
+        if insight is not None:
+            if 0 <= pc < insight.table.size:
+                bundle = dict(zip(ENGINES, insight.table.bundle_counts(pc), strict=True))
+            run = insight.static.report(0, cycle) if insight.straight else session.occupancy()
+        return Snapshot(
+            pc=pc,
+            step=session.step,
+            cycle=cycle,
+            state=_state_name(session.state),
+            scratch=list(session.scratch),
+            mem=list(session.mem),
+            scratch_changed=scratch_changed,
+            mem_changed=mem_changed,
+            stop_kind=None if stop is None else stop.kind,
+            stop_message=None if stop is None else stop.message,
+            bundle=bundle,
+            run=run,
+            reference=self._reference(pc),
+        )
+
+    def _reference(self, pc: int) -> Reference | None:
+        """The reference's indices and values at the start of the round the current bundle
+        serves (by the kernel's compares), or its final ones past the last compare or when
+        the kernel has no compares; with, per element, the round its value has reached."""
+        session = self.session
+        problem = session.problem
+        insight = self.insight
+        round_now: int | None = None
+        if insight is not None and insight.source_map and session.state != CoreState.STOPPED:
+            served = insight.source_map.serves(pc)
+            last_compare = insight.source_map.compare_pcs[-1]
+            if served is not None and pc <= last_compare:
+                round_now = max(served.rounds)
+        cached = self._reference_cache.get(round_now)
+        if cached is None:
+            if round_now is None:
+                cached = (
+                    _region(problem.final, problem.regions["indices"]),
+                    _region(problem.final, problem.regions["values"]),
+                )
+            else:
+                trace = problem.value_trace
+                batch = range(problem.batch_size)
+                cached = (
+                    [trace[(round_now, i, "idx")] for i in batch],
+                    [trace[(round_now, i, "val")] for i in batch],
+                )
+            self._reference_cache[round_now] = cached
+        values_start, batch = problem.regions["values"]
+        values_now = session.mem[values_start : values_start + batch]
+        if values_now != self._reached_for:
+            self._reached = next(r.reached for r in session.reference_report() if r.name == "values") or {}
+            self._reached_for = values_now
+        reached = self._reached
+        label = "final" if round_now is None else f"start of round {round_now}"
+        return Reference(cached[0], cached[1], label, reached)
+
+    def breakpoint_marks(self) -> dict[int, bool]:
+        """pc -> enabled, for every pc breakpoint (the program pane's gutter)."""
+        marks: dict[int, bool] = {}
+        for bp in self.session.breakpoints:
+            if bp.kind == "pc" and bp.pc is not None:
+                marks[bp.pc] = marks.get(bp.pc, False) or bp.enabled
+        return marks
+
+    def engine_figures(self, snapshot: Snapshot, strip_width: int) -> EngineFigures:
+        insight = self.insight
+        if insight is None:
+            return EngineFigures(snapshot.bundle, snapshot.run, None, OccupancyStrip(), snapshot.cycle)
+        strip = insight.strips.get(strip_width)
+        if strip is None:
+            strip = occupancy_strip(insight.static, insight.whole.cycles, strip_width, 0)
+            insight.strips[strip_width] = strip
+        pc = min(snapshot.pc, len(insight.static_cycle) - 1)
+        marked_cycle = snapshot.cycle if insight.straight else insight.static_cycle[pc]
+        marker = marked_cycle // strip.cycles_per_cell if strip.cells and marked_cycle < strip.span else None
+        placed = OccupancyStrip(strip.span, strip.cells, marker)
+        return EngineFigures(snapshot.bundle, snapshot.run, insight.whole, placed, marked_cycle)
+
+    # --- commands for keys and clicks -----------------------------------------------------
+
+    def has_pc_breakpoint(self, pc: int) -> bool:
+        return any(bp.kind == "pc" and bp.pc == pc and bp.enabled for bp in self.session.breakpoints)
+
+    def newest_breakpoint_id(self) -> int:
+        return max(bp.id for bp in self.session.breakpoints)
+
+    def toggle_breakpoint_command(self, pc: int) -> str:
+        """`delete ID` for the pc breakpoints at pc, else `break pc N`."""
+        ids = [bp.id for bp in self.session.breakpoints if bp.kind == "pc" and bp.pc == pc]
+        return f"delete {' '.join(map(str, ids))}" if ids else f"break pc {pc}"
+
+
+def _state_name(state: CoreState) -> str:
+    return CoreState(state).name.lower()
+
+
+def _region(mem: Sequence[int], region: tuple[int, int]) -> list[int]:
+    start, length = region
+    return list(mem[start : start + length])
