@@ -6,7 +6,6 @@ take-home's own tests can import it under that name and run unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from machine.faults import CompareFault, MachineFault
@@ -29,25 +28,10 @@ from machine.problem import (
     reference_kernel,
     reference_kernel2,
 )
+from machine.simulator import Core, DebugInfo, Machine
 
 Engine = Literal["alu", "valu", "load", "store", "flow", "debug"]
 Instruction = dict[Engine, list[tuple]]
-
-
-@dataclass
-class DebugInfo:
-    """What a kernel tells the debugger about its scratch: {addr: (name, length)}."""
-
-    scratch_map: dict[int, tuple[str, int]]
-
-
-@dataclass
-class Core:
-    id: int
-    scratch: list[int]
-    trace_buf: list[int]
-    pc: int = 0
-    state: CoreState = CoreState.RUNNING
 
 
 __all__ = [
@@ -64,6 +48,7 @@ __all__ = [
     "Engine",
     "Input",
     "Instruction",
+    "Machine",
     "MachineFault",
     "Tree",
     "build_mem_image",
