@@ -72,7 +72,7 @@ class Machine:
             self.trace_path = Path("trace.json").resolve()
             self.trace.write(self.trace_path)
         self._engines: list[EngineCore] | None = None
-        self._coreid_cache: dict[int, list[int]] = {}
+        self._writes_cache: dict[int, tuple[tuple[int, ...], list[int]]] = {}
 
     @property
     def scratch_map(self) -> dict[int, tuple[str, int]]:
@@ -141,7 +141,6 @@ class Machine:
         """Cores step in id order, each bundle landing before the next core's; a round costs a
         cycle when any core ran a bundle with a non-debug engine."""
         program = self.program
-        record = self.trace is not None
         several = len(engines) > 1
         while any(eng.state == CoreState.RUNNING for eng in engines):
             cycle = self.cycle
@@ -153,13 +152,15 @@ class Machine:
                 executes = 0 <= pc < len(program)
                 if self.prints and executes:
                     self._print_step(eng, program[pc])
-                writes = eng.step(record=record)
+                eng.step()
                 costs_cycle = costs_cycle or eng.cycle != before
-                if several and executes and core_id:
-                    for dest in self._coreid_dests(pc):
+                if not executes:
+                    continue
+                written, coreid_dests = self._writes_of(pc)
+                if core_id:
+                    for dest in coreid_dests:
                         eng.scratch[dest] = core_id
-                if self.trace is not None and executes:
-                    written = [w.addr for w in writes or () if w.space == "s"]
+                if self.trace is not None:
                     self.trace.add_bundle(core_id, cycle, program[pc], written, eng.scratch)
             if several:
                 if costs_cycle:
@@ -167,35 +168,34 @@ class Machine:
             else:
                 self.cycle = engines[0].cycle
 
-    def _coreid_dests(self, pc: int) -> list[int]:
-        """The scratch words that a `coreid` in the bundle at pc leaves holding the core's id.
+    def _writes_of(self, pc: int) -> tuple[tuple[int, ...], list[int]]:
+        """The scratch words the bundle at pc writes, and those of them that a `coreid` leaves
+        holding the core's id.
 
-        The engine gives every core id 0 (the take-home has one core); on the other cores the
-        id is put in afterwards, except where a slot visited later wrote the same word (the
-        later write wins). Every write address is a literal of the slot, so this is known
-        from the bundle alone.
+        Every scratch write address is a literal of its slot, so both are known from the
+        bundle alone (and only asked of a bundle that executed, so it is well formed). The
+        engine gives every core id 0, as the take-home has one core; the other cores' ids
+        are put in afterwards, except where a slot visited later wrote the same word.
         """
-        dests = self._coreid_cache.get(pc)
-        if dests is None:
-            owner: dict[int, bool] = {}
-            for engine, slots in _visited_engines(self.program[pc]):
+        cached = self._writes_cache.get(pc)
+        if cached is None:
+            last_writer_is_coreid: dict[int, bool] = {}
+            for engine, slots in self.program[pc].items():
+                if engine == "debug":
+                    continue
                 for slot in slots:
                     is_coreid = engine == "flow" and slot[0] == "coreid"
                     for addr in slot_scratch_writes(engine, slot):
-                        owner[addr] = is_coreid
-            dests = self._coreid_cache[pc] = [addr for addr, mine in owner.items() if mine]
-        return dests
+                        last_writer_is_coreid[addr] = is_coreid
+            coreid_dests = [addr for addr, mine in last_writer_is_coreid.items() if mine]
+            cached = self._writes_cache[pc] = (tuple(last_writer_is_coreid), coreid_dests)
+        return cached
 
     def _print_step(self, eng: EngineCore, bundle: dict) -> None:
         scratch_map = self.scratch_map
         values = {name: eng.scratch[addr : addr + length] for addr, (name, length) in scratch_map.items()}
         print(values)
         print(eng.pc, bundle, named_bundle(bundle, scratch_map))
-
-
-def _visited_engines(bundle: dict) -> list[tuple[str, list]]:
-    """The bundle's engines with their slots, in visiting order (debug writes nothing)."""
-    return [(engine, slots) for engine, slots in bundle.items() if engine != "debug"]
 
 
 def slot_scratch_writes(engine: str, slot: Sequence[Any]) -> list[int]:

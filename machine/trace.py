@@ -58,9 +58,11 @@ def slot_tids() -> dict[tuple[str, int], int]:
 class TraceWriter:
     """Collects executed bundles of one or more cores and writes them as a trace file.
 
-    Events are encoded as they are added, so a long run costs a string per slot rather than
-    a dict per slot. Bundles may be added for any range of cycles (the debugger exports a
-    window of a run); each event carries its own cycle as the timestamp.
+    Events are encoded as they are added, so a long run costs a string per event rather
+    than a dict. A program executes the same slots and writes the same entries over and over,
+    so the text of each event, all but its timestamp, is made once and reused. Bundles may be
+    added for any range of cycles (the debugger exports a window of a run); each event
+    carries its own cycle as the timestamp.
     """
 
     def __init__(self, n_cores: int = 1, scratch_map: ScratchMap | None = None) -> None:
@@ -72,6 +74,8 @@ class TraceWriter:
             for addr in range(base, base + length):
                 self._entries_of.setdefault(addr, []).append(base)
         self._order = {base: n for n, base in enumerate(self.scratch_map)}
+        self._slot_text: dict[tuple, tuple[str, str]] = {}
+        self._entry_text: dict[tuple, list[tuple[int, int, str]]] = {}
         self._lines: list[str] = []
 
     def __len__(self) -> int:
@@ -94,36 +98,54 @@ class TraceWriter:
         """
         if not 0 <= core_id < self.n_cores:
             raise ValueError(f"core id {core_id} is outside 0..{self.n_cores - 1}")
+        ts = str(cycle)
         lines = self._lines
         for engine, slots in bundle.items():
             if engine == "debug":
                 continue
             for i, slot in enumerate(slots):
-                named = named_slot(engine, slot, self.scratch_map)
-                event = {
-                    "name": slot[0],
-                    "cat": "op",
-                    "ph": "X",
-                    "pid": core_id,
-                    "tid": self._tids[(engine, i)],
-                    "ts": cycle,
-                    "dur": 1,
-                    "args": {"slot": str(tuple(slot)), "named": str(named)},
-                }
-                lines.append(json.dumps(event))
-        touched = {base for addr in written for base in self._entries_of.get(addr, ())}
-        for base in sorted(touched, key=self._order.__getitem__):
-            length = self.scratch_map[base][1]
-            event = {
-                "name": ", ".join(str(v) for v in scratch[base : base + length]),
-                "cat": "op",
-                "ph": "X",
-                "pid": self.n_cores + core_id,
-                "tid": BASE_ADDR_TID + base,
-                "ts": cycle,
-                "dur": 1,
-            }
-            lines.append(json.dumps(event))
+                head, tail = self._slot_event(core_id, engine, i, slot)
+                lines.append(head + ts + tail)
+        for base, length, head in self._entry_events(core_id, tuple(written)):
+            values = ", ".join(map(str, scratch[base : base + length]))
+            lines.append(f'{{"name": "{values}", {head}{ts}, "dur": 1}}')
+
+    def _slot_event(self, core_id: int, engine: str, index: int, slot: Sequence) -> tuple[str, str]:
+        """The event of a slot as text before and after its timestamp."""
+        try:
+            key = (core_id, engine, index, tuple(slot))
+            cached = self._slot_text.get(key)
+        except TypeError:
+            key, cached = None, None
+        if cached is None:
+            named = named_slot(engine, slot, self.scratch_map)
+            head = json.dumps(
+                {"name": slot[0], "cat": "op", "ph": "X", "pid": core_id, "tid": self._tids[(engine, index)]}
+            )
+            args = json.dumps({"slot": str(tuple(slot)), "named": str(named)})
+            cached = (head[:-1] + ', "ts": ', f', "dur": 1, "args": {args}}}')
+            if key is not None:
+                self._slot_text[key] = cached
+        return cached
+
+    def _entry_events(self, core_id: int, written: tuple[int, ...]) -> list[tuple[int, int, str]]:
+        """The scratch_map entries that the written words touch, in scratch_map order, each
+        with its event's text from after the name up to the timestamp."""
+        key = (core_id, written)
+        cached = self._entry_text.get(key)
+        if cached is None:
+            touched = {base for addr in written for base in self._entries_of.get(addr, ())}
+            pid = self.n_cores + core_id
+            cached = [
+                (
+                    base,
+                    self.scratch_map[base][1],
+                    f'"cat": "op", "ph": "X", "pid": {pid}, "tid": {BASE_ADDR_TID + base}, "ts": ',
+                )
+                for base in sorted(touched, key=self._order.__getitem__)
+            ]
+            self._entry_text[key] = cached
+        return cached
 
     def _header(self) -> list[str]:
         """Process and thread names, and the zero-length events that make every slot show."""
