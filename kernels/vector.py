@@ -3,50 +3,65 @@
 It is the other end of the spectrum from the three-lane kernel: the program a user studies to
 see what full engines look like, and the dense program the debugger is measured on.
 
-How it is built. The batch is cut into groups of eight elements (one vector each). Every group
-keeps its value and its position in scratch for the whole run: its values are loaded once and
-stored once. The kernel is written as a plain sequence of slots, group after group and round
-after round, exactly as one would write it for a single group; `vector_schedule.schedule` then
-packs the groups side by side into bundles, respecting every dependency and slot limit.
+How it is built. The batch is cut into groups of eight elements, one vector each. Every group
+keeps its values and positions in scratch for the whole run: the values are loaded once and
+stored once (the indices start at 0 and are not judged, so they are neither loaded nor
+stored). The kernel is written as a plain sequence of ops, group after group and round after
+round, just as one would write it for a single group; `vector_schedule.schedule` then packs
+the groups side by side into bundles, keeping every dependency and slot limit.
 
 The ideas that make it fast:
-- A position is kept as `pos = idx + 1`, so that the next one is `2 * pos + bit` (one
-  `multiply_add`), and its low bits are the path taken: bit j says which way the walk went
-  j levels ago.
-- The top of the tree never needs a gather: level 0 is one node (a broadcast constant), and
-  levels 1 to 3 are picked from broadcast copies of their nodes with `vselect` on the flow
-  engine, keyed on the bits of `pos`. Gathers (eight `load_offset` slots, the load engine's
-  two a cycle being the machine's tightest resource) are left for the deep levels.
-- At the last level (depth == height) every walk wraps to the root, and the round count is
-  known when the kernel is built, so the wrap costs no slot at all.
+- A position is kept as `pos = idx + 1`. The next one is then `2 * pos + bit` (one
+  `multiply_add`), and the low bits of `pos` are the path taken: bit j says which way the walk
+  went j levels ago.
+- The top of the tree needs no gather: level 0 is one node (a broadcast constant), and levels
+  1 to 3 are picked from broadcast copies of their nodes with `vselect` on the flow engine,
+  keyed on the bits of `pos`. Gathers (eight `load_offset` slots each, at two loads a cycle the
+  machine's scarcest resource) are left to the deep levels.
+- At the last level (depth == height) every walk wraps to the root. The round count is known
+  when the kernel is built, so the wrap costs no slot at all.
 - Hash stages of the form `(a + c) + (a << k)` are one `multiply_add` with the multiplier
-  `1 + 2**k`; the other three stages take three slots.
-- Lane-wise VALU slots may run as eight ALU slots when the VALU is full (the scheduler does
-  that), so the ALU carries part of the hash.
+  `1 + 2**k`; the other three stages take three slots each.
+- Lane-wise VALU ops can run as eight ALU slots when the VALU is full (the scheduler decides),
+  so the ALU carries part of the hash.
+- The scheduler starts group g a little after group g - 1 (`STAGGER`), so that some groups
+  gather from memory while others hash the top levels: the load engine and the VALU are both
+  busy from early on.
 
-Registers per group (the names in the scratch pane): `val_G` the value, `pos_G` the position
-(`idx + 1`), `node_G` the node value and then a hash temporary, `tmp_G` the other hash
-temporary and then the branch bit, `aux_G` a selection temporary.
+Registers per group (the names in the scratch pane): `val_G` the values, `pos_G` the positions
+(`idx + 1`), `node_G` the node values and then a hash temporary, `tmp_G` the other hash
+temporary and then the branch bits, `aux_G` a temporary for picking nodes.
 
-Debug compares: each group compares its values against the reference at the start of a round,
-after every hash stage, and its node values wherever they sit in one register (all levels but
-level 3, where the node is folded into the value in two halves). Positions are `idx + 1`, so
-the index keys are not compared.
+Debug compares: every group compares its values with the reference at the start of each round
+and after every hash stage, and its node values wherever they sit whole in one register (every
+level but level 3 when it is folded, see `_fold_level3`). Positions are `idx + 1`, so the index
+keys are not compared.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kernels.vector_schedule import Op, schedule, vector_words
+from kernels.vector_schedule import Op, block, schedule
 from machine import HASH_STAGES, SCRATCH_SIZE, VLEN, DebugInfo
 
-#: The deepest tree level served from scratch with vselect rather than gathered from memory.
+#: The deepest tree level picked from scratch with vselect rather than gathered from memory.
 SELECT_DEPTH = 3
-STAGGER = 8
+#: How much lower the scheduler ranks each group's work than that of the group before.
+STAGGER = 6
+#: Groups that gather level 3 on their first way down rather than fold it: in the first
+#: cycles the load engine has nothing else to do, and a gather is a shorter chain than the
+#: fold, so these groups reach the deep levels, and keep the loads busy, sooner.
+EARLY_GATHER_GROUPS = 4
 FOREST_P = 7  # the tree's values start right after the seven header words
-
-LANE_OPS = frozenset({"+", "-", "*", "//", "cdiv", "^", "&", "|", "<<", ">>", "%", "<", "=="})
+#: Registers per group: val, pos, node, tmp, aux.
+GROUP_WORDS = 5 * VLEN
+#: The most scratch the constants take (at heights 3 and up): 11 hash constants, 4 small
+#: numbers, 15 broadcast nodes and 2 blocks of tree scalars.
+CONSTANT_WORDS = 32 * VLEN
+#: Register sets that fit beside the constants; a bigger batch reuses them in turn.
+MAX_REGISTER_SETS = (SCRATCH_SIZE - CONSTANT_WORDS) // GROUP_WORDS
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class KernelBuilder:
     # ----------------------------------------------------------------- scratch layout
 
     def alloc(self, name: str, length: int = VLEN) -> int:
+        """Name `length` words of scratch: whole 8-word blocks, as the scheduler tracks them."""
+        assert length % VLEN == 0, "allocations are whole blocks"
         addr = self._next_free
         if addr + length > SCRATCH_SIZE:
             raise ValueError(f"scratch is full: {name} needs {length} words at {addr}")
@@ -94,159 +111,173 @@ class KernelBuilder:
         """A vector holding `value` in every lane, made once and shared by value."""
         if value not in self._vectors:
             addr = self.alloc(name or f"vec_{value}")
-            self._emit("load", ("const", addr, value), (), (addr,))
-            self._emit("valu", ("vbroadcast", addr, addr), (addr,), vector_words(addr))
+            self.const(addr, value)
+            self._op("valu", [("vbroadcast", addr, addr)], reads=[addr], writes=[addr])
             self._vectors[value] = addr
         return self._vectors[value]
 
     # ----------------------------------------------------------------- slot emitters
+    # Operands are scratch addresses; a vector operand is named by its first word.
 
-    def _emit(self, engine: str, slot: tuple, reads: tuple[int, ...], writes: tuple[int, ...]) -> None:
-        self._ops.append(Op(engine, slot, reads, writes, bias=self._bias))
+    def _op(
+        self,
+        engine: str,
+        slots: list[tuple],
+        reads: Sequence[int] = (),
+        writes: Sequence[int] = (),
+        alu_lanes: tuple[tuple, ...] | None = None,
+    ) -> None:
+        self._ops.append(Op(engine, tuple(slots), _blocks(reads), _blocks(writes), alu_lanes, self._bias))
+
+    def const(self, dest: int, value: int) -> None:
+        self._op("load", [("const", dest, value)], writes=[dest])
 
     def valu(self, op: str, dest: int, a: int, b: int) -> None:
         """A lane-wise VALU op, which the scheduler may also run lane by lane on the ALU."""
-        lanes = tuple((op, dest + i, a + i, b + i) for i in range(VLEN)) if op in LANE_OPS else None
-        reads = vector_words(a) + vector_words(b)
-        self._ops.append(Op("valu", (op, dest, a, b), reads, vector_words(dest), lanes, self._bias))
+        lanes = tuple((op, dest + i, a + i, b + i) for i in range(VLEN))
+        self._op("valu", [(op, dest, a, b)], reads=[a, b], writes=[dest], alu_lanes=lanes)
 
     def multiply_add(self, dest: int, a: int, b: int, c: int) -> None:
-        reads = vector_words(a) + vector_words(b) + vector_words(c)
-        self._emit("valu", ("multiply_add", dest, a, b, c), reads, vector_words(dest))
+        self._op("valu", [("multiply_add", dest, a, b, c)], reads=[a, b, c], writes=[dest])
 
     def vselect(self, dest: int, cond: int, if_set: int, if_clear: int) -> None:
-        reads = vector_words(cond) + vector_words(if_set) + vector_words(if_clear)
-        self._emit("flow", ("vselect", dest, cond, if_set, if_clear), reads, vector_words(dest))
+        self._op(
+            "flow", [("vselect", dest, cond, if_set, if_clear)], reads=[cond, if_set, if_clear], writes=[dest]
+        )
+
+    def gather(self, reg: int) -> None:
+        """reg[i] = mem[reg[i]] for every lane: eight `load_offset` slots, two a cycle."""
+        slots = [("load_offset", reg, reg, lane) for lane in range(VLEN)]
+        self._op("load", slots, reads=[reg], writes=[reg])
 
     def vcompare(self, reg: int, keys: list[tuple]) -> None:
-        self._emit("debug", ("vcompare", reg, keys), vector_words(reg), ())
+        self._op("debug", [("vcompare", reg, keys)], reads=[reg])
 
     # ----------------------------------------------------------------- the kernel
 
     def build_kernel(self, forest_height: int, n_nodes: int, batch_size: int, rounds: int) -> None:
         if batch_size % VLEN:
             raise ValueError(f"batch_size {batch_size} is not a multiple of {VLEN}")
-        values_p = FOREST_P + n_nodes + batch_size
-        groups = [self._alloc_group(g) for g in range(batch_size // VLEN)]
+        n_groups = batch_size // VLEN
+        register_sets = [self._alloc_registers(k) for k in range(min(n_groups, MAX_REGISTER_SETS))]
+        groups = [Group(g, *register_sets[g % len(register_sets)]) for g in range(n_groups)]
         if groups and rounds:
+            values_p = FOREST_P + n_nodes + batch_size
             tree = self._tree_constants(min(SELECT_DEPTH, forest_height))
             for group in groups:
                 self._bias = -STAGGER * group.index
                 self._load_values(group, values_p)
                 for rnd in range(rounds):
                     depth = rnd % (forest_height + 1)
-                    self._select_or_gather(group, rnd, depth, tree)
+                    self._mix_node(group, rnd, depth, tree)
                     self._hash(group, rnd)
                     if rnd < rounds - 1 and depth < forest_height:
                         self._step_down(group, depth)
                 self._store_values(group, values_p)
         self.instrs = _with_pauses(schedule(self._ops))
 
-    def _alloc_group(self, g: int) -> Group:
-        return Group(
-            g,
-            val=self.alloc(f"val_{g}"),
-            pos=self.alloc(f"pos_{g}"),
-            node=self.alloc(f"node_{g}"),
-            tmp=self.alloc(f"tmp_{g}"),
-            aux=self.alloc(f"aux_{g}"),
-        )
+    def _alloc_registers(self, k: int) -> tuple[int, ...]:
+        """Register set k: val, pos, node, tmp, aux (the order of `Group`'s fields)."""
+        return tuple(self.alloc(f"{name}_{k}") for name in ("val", "pos", "node", "tmp", "aux"))
 
     def _tree_constants(self, select_depth: int) -> dict[str, int]:
-        """Broadcast copies of the nodes of levels 0..select_depth.
+        """Broadcast copies of the nodes of levels 0..select_depth, named `tree_N`.
 
-        Levels 0 to 2 are kept as they are (`tree_N`). Level 3 keeps its lower half as is
-        and its upper half as `tree_xor_J = tree[7 + J] ^ tree[11 + J]`, so that a level-3
-        node can be folded into the value in two steps with three registers (see
-        `_fold_level3`).
+        Level 3 keeps its lower half as it is and its upper half as
+        `tree_xor_J = tree[7 + J] ^ tree[11 + J]` (see `_fold_level3`). The node values come
+        in through `tree_top`, 8 or 16 scalars loaded with `vload`.
         """
         n_scalars = 16 if select_depth == 3 else VLEN
         scalars = self.alloc("tree_top", n_scalars)
-        for half in range(0, n_scalars, VLEN):
-            self._emit("load", ("const", scalars + half, FOREST_P + half), (), (scalars + half,))
-            self._emit(
-                "load",
-                ("vload", scalars + half, scalars + half),
-                (scalars + half,),
-                vector_words(scalars + half),
-            )
+        for half in range(scalars, scalars + n_scalars, VLEN):
+            self.const(half, FOREST_P + half - scalars)
+            self._op("load", [("vload", half, half)], reads=[half], writes=[half])
         consts: dict[str, int] = {}
         for node in range(min(2 ** (select_depth + 1) - 1, 11)):
             addr = self.alloc(f"tree_{node}")
-            self._emit("valu", ("vbroadcast", addr, scalars + node), (scalars + node,), vector_words(addr))
+            self._op("valu", [("vbroadcast", addr, scalars + node)], reads=[scalars + node], writes=[addr])
             consts[f"tree_{node}"] = addr
         if select_depth == 3:
             for j in range(4):
                 addr = self.alloc(f"tree_xor_{j}")
                 lo, hi = scalars + 7 + j, scalars + 11 + j
-                self._emit("alu", ("^", addr, lo, hi), (lo, hi), (addr,))
-                self._emit("valu", ("vbroadcast", addr, addr), (addr,), vector_words(addr))
+                self._op("alu", [("^", addr, lo, hi)], reads=[lo, hi], writes=[addr])
+                self._op("valu", [("vbroadcast", addr, addr)], reads=[addr], writes=[addr])
                 consts[f"tree_xor_{j}"] = addr
         return consts
 
-    def _load_values(self, group: Group, values_p: int) -> None:
-        addr = values_p + group.index * VLEN
-        self._emit("load", ("const", group.pos, addr), (), (group.pos,))
-        self._emit("load", ("vload", group.val, group.pos), (group.pos,), vector_words(group.val))
+    def _load_values(self, g: Group, values_p: int) -> None:
+        """val = the group's eight values, through an address put in `pos[0]`."""
+        self.const(g.pos, values_p + g.index * VLEN)
+        self._op("load", [("vload", g.val, g.pos)], reads=[g.pos], writes=[g.val])
 
-    def _store_values(self, group: Group, values_p: int) -> None:
-        addr = values_p + group.index * VLEN
-        self._emit("load", ("const", group.pos, addr), (), (group.pos,))
-        self._emit("store", ("vstore", group.pos, group.val), (group.pos, *vector_words(group.val)), ())
+    def _store_values(self, g: Group, values_p: int) -> None:
+        """Store `val` through an address put in `pos[0]` by the flow engine.
 
-    def _select_or_gather(self, group: Group, rnd: int, depth: int, tree: dict[str, int]) -> None:
-        """Xor the value with the node the group's walkers stand on, leaving it in `val`.
-
-        On entry to a level 1..3 round `tmp` still holds the branch bit of the round before,
-        which is bit 0 of `pos`.
+        By the end the load engine is the busiest one, so this address is not a `const` but
+        an `add_imm` to a word known to hold 1 (lane 0 of the vector of ones).
         """
-        g = group
+        one = self.vector_const(1)
+        self._op(
+            "flow", [("add_imm", g.pos, one, values_p + g.index * VLEN - 1)], reads=[one], writes=[g.pos]
+        )
+        self._op("store", [("vstore", g.pos, g.val)], reads=[g.pos, g.val])
+
+    def _mix_node(self, g: Group, rnd: int, depth: int, tree: dict[str, int]) -> None:
+        """val ^= the node each walker stands on.
+
+        On entry to a round at levels 1..3, `tmp` still holds the branch bits of the round
+        before, which are bit 0 of `pos`.
+        """
         self.vcompare(g.val, g.keys(rnd, "val"))
+        first_way_down = rnd == depth
+        gathered = depth > SELECT_DEPTH or (
+            depth == SELECT_DEPTH and first_way_down and g.index < EARLY_GATHER_GROUPS
+        )
         if depth == 0:
             self.vcompare(tree["tree_0"], g.keys(rnd, "node_val"))
             self.valu("^", g.val, g.val, tree["tree_0"])
             return
-        if depth == 1:
+        if gathered:
+            self.valu("+", g.node, g.pos, self.vector_const(FOREST_P - 1))
+            self.gather(g.node)
+        elif depth == 1:
             self.vselect(g.node, g.tmp, tree["tree_2"], tree["tree_1"])
         elif depth == 2:
             self.vselect(g.node, g.tmp, tree["tree_4"], tree["tree_3"])
             self.vselect(g.aux, g.tmp, tree["tree_6"], tree["tree_5"])
             self.valu("&", g.tmp, g.pos, self.vector_const(2))
             self.vselect(g.node, g.tmp, g.aux, g.node)
-        elif depth == SELECT_DEPTH:
+        else:
             self._fold_level3(g, tree)
             return
-        else:
-            self.valu("+", g.node, g.pos, self.vector_const(FOREST_P - 1))
-            for lane in range(VLEN):
-                self._emit("load", ("load_offset", g.node, g.node, lane), (g.node + lane,), (g.node + lane,))
         self.vcompare(g.node, g.keys(rnd, "node_val"))
         self.valu("^", g.val, g.val, g.node)
 
     def _fold_level3(self, g: Group, tree: dict[str, int]) -> None:
-        """val ^= tree[7 + m], m = pos - 8, with only node, aux and tmp to work in.
+        """val ^= tree[7 + m], m = pos - 8 (bits c2 c1 c0), with node, aux and tmp to work in.
 
-        A plain select over eight leaves needs four live registers. Instead the node is
-        split as lower ^ (lower ^ upper): first the value takes `tree_xor` (lower ^ upper,
-        picked by the two low bits) where bit 2 is set, then the lower node (picked by the
-        same bits) everywhere.
+        A plain vselect tree over eight leaves needs four live registers besides val and
+        pos; a group has three. So the node is split as lower ^ (lower ^ upper): the value
+        first takes the lower-half node tree[7 + (m & 3)] in every lane, then
+        `tree_xor_J = tree[7 + J] ^ tree[11 + J]` (J = m & 3) in the lanes where c2 is set.
         """
-        two, four = self.vector_const(2), self.vector_const(4)
-        self.vselect(g.node, g.tmp, tree["tree_xor_1"], tree["tree_xor_0"])
-        self.vselect(g.aux, g.tmp, tree["tree_xor_3"], tree["tree_xor_2"])
-        self.valu("&", g.tmp, g.pos, two)
-        self.vselect(g.node, g.tmp, g.aux, g.node)
-        self.valu("&", g.tmp, g.pos, four)
-        self.valu("^", g.aux, g.val, g.node)
-        self.vselect(g.val, g.tmp, g.aux, g.val)
-        self.valu("&", g.tmp, g.pos, self.vector_const(1))
         self.vselect(g.node, g.tmp, tree["tree_8"], tree["tree_7"])
         self.vselect(g.aux, g.tmp, tree["tree_10"], tree["tree_9"])
-        self.valu("&", g.tmp, g.pos, two)
+        self.valu("&", g.tmp, g.pos, self.vector_const(2))
         self.vselect(g.node, g.tmp, g.aux, g.node)
         self.valu("^", g.val, g.val, g.node)
+        # tmp still holds c1, so this half picks on c1 first and on c0 after.
+        self.vselect(g.node, g.tmp, tree["tree_xor_2"], tree["tree_xor_0"])
+        self.vselect(g.aux, g.tmp, tree["tree_xor_3"], tree["tree_xor_1"])
+        self.valu("&", g.tmp, g.pos, self.vector_const(1))
+        self.vselect(g.node, g.tmp, g.aux, g.node)
+        self.valu("&", g.tmp, g.pos, self.vector_const(4))
+        self.valu("^", g.aux, g.val, g.node)
+        self.vselect(g.val, g.tmp, g.aux, g.val)
 
     def _hash(self, g: Group, rnd: int) -> None:
+        """The six stages on val, with node and tmp as temporaries."""
         for stage, (op1, const, op2, op3, shift) in enumerate(HASH_STAGES):
             if (op1, op2, op3) == ("+", "+", "<<"):
                 mul = self.vector_const(1 + (1 << shift))
@@ -265,6 +296,10 @@ class KernelBuilder:
             self.valu("+", g.pos, g.tmp, self.vector_const(2))
         else:
             self.multiply_add(g.pos, g.pos, self.vector_const(2), g.tmp)
+
+
+def _blocks(addrs: Sequence[int]) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(block(a) for a in addrs))
 
 
 def _with_pauses(bundles: list[dict[str, list[tuple]]]) -> list[dict[str, list[tuple]]]:
