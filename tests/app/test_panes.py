@@ -197,7 +197,7 @@ async def test_engines_pane_draws_bars_utilization_and_bound():
         )
         pane.show(figures)
         lines = rows(pane)
-        assert lines[1].startswith("alu   ████████████ 12/12")
+        assert lines[1].startswith("alu    ████████████ 12/12")
         assert "50%" in lines[1]
         assert "▲ cycle 1" in lines[6]
         assert lines[7] == "slot-count bound 4 cycles (set by alu) · program 8 cycles, 2.00x the bound"

@@ -182,7 +182,9 @@ class DebuggerApp(App[None]):
         self.program_pane.border_subtitle = self.views.program_subtitle()
         self.query_one("#scratch", ScratchView).load(self.views.scratch_map)
         self.query_one("#memory", MemoryView).load(session.problem.regions, len(session.mem))
-        self.run_worker(self._prepare_insight, thread=True, group="insight", exit_on_error=False)
+        self.call_after_refresh(
+            self.run_worker, self._prepare_insight, thread=True, group="insight", exit_on_error=False
+        )
 
     def _prepare_insight(self) -> None:
         try:

@@ -20,7 +20,7 @@ from vliwdbg.app.lines import Cells, LinePane
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
-NAME_WIDTH = 6
+NAME_WIDTH = 7
 
 
 @dataclass
@@ -115,7 +115,7 @@ class EnginesView(LinePane):
         return max(SLOT_LIMITS[e] for e in ENGINES) + 1 if width >= 90 else 0
 
     def _fixed_width(self, width: int) -> int:
-        return NAME_WIDTH + self._bar_width(width) + 6 + 7 + 9 + 2
+        return NAME_WIDTH + self._bar_width(width) + 6 + 7 + 9
 
     def row_count(self) -> int:
         return 0 if self.figures is None else len(ENGINES) + 3
@@ -132,8 +132,9 @@ class EnginesView(LinePane):
         return self._bound_row(figures)
 
     def _titles(self, figures: EngineFigures, width: int) -> Cells:
-        text = f"{'engine':<{NAME_WIDTH}}{'this bundle':<{self._bar_width(width) + 6}}{'run':>7}"
-        text += f"{figures.whole_label:>9}  "
+        slots = self._bar_width(width) + 6
+        text = f"{'engine':<{NAME_WIDTH}}{'this bundle' if slots > 11 else 'slots':<{slots}}{'run':>7}"
+        text += f"{figures.whole_label:>7}  "
         strip = figures.strip
         if strip.cells:
             text += f"occupancy over cycles 0..{strip.span:,}"

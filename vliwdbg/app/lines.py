@@ -8,7 +8,7 @@ the visible rows of each pane, whatever the program's size.
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Iterable, Sequence, Set
 
 from rich.segment import Segment
 from rich.style import Style
@@ -85,6 +85,15 @@ class LinePane(ScrollView, can_focus=True):
         """Call after the row count or every row may have changed."""
         self.virtual_size = Size(0, self.row_count())
         self.refresh()
+
+    def refresh_rows(self, rows: Iterable[int]) -> None:
+        """Redraw only these rows (those on screen): a step changes a handful of rows, and
+        redrawing a whole pane costs Textual a full pass of its compositor over it."""
+        top = self.scroll_offset.y
+        bottom = top + self.rows_visible
+        for row in set(rows):
+            if top <= row < bottom:
+                self.refresh_line(row)
 
     @property
     def rows_visible(self) -> int:

@@ -17,6 +17,8 @@ from vliwdbg.app.lines import WORD_WIDTH, Cells, LinePane, fitting_words_per_lin
 
 LABEL_WIDTH = 16
 MARK_WIDTH = 4
+#: Beyond this many touched words the pane is redrawn whole rather than row by row.
+FULL_REDRAW = 64
 #: Width a batch row needs to show the reference beside both index and value.
 WIDE_BATCH = 4 + 4 * (WORD_WIDTH + 1) + 2 + MARK_WIDTH
 
@@ -125,6 +127,7 @@ class MemoryView(LinePane):
         self._rows: list[Row] = []
         self._per_line = 0
         self._mem_size = 0
+        self._row_of_addr: dict[int, int] = {}
 
     def load(self, regions: Mapping[str, tuple[int, int]], mem_size: int) -> None:
         """Take the problem's regions ({name: (start, length)}) and memory size."""
@@ -136,12 +139,24 @@ class MemoryView(LinePane):
     def show(
         self, values: Sequence[int], changed: Set[int], reference: Reference | None, hex_mode: bool
     ) -> None:
-        """Show a snapshot of memory; `changed` holds the addresses the last move wrote."""
+        """Show a snapshot of memory; `changed` holds the addresses the last move wrote.
+        Only rows of words that changed now or were highlighted before are redrawn, unless
+        the reference or the radix changed."""
+        touched = set(self.changed) | set(changed)
+        full = (
+            hex_mode != self.hex_mode
+            or not _same_reference(reference, self.reference)
+            or len(touched) > FULL_REDRAW
+            or len(values) != len(self.values)
+        )
         self.values = values
         self.changed = changed
         self.reference = reference
         self.hex_mode = hex_mode
-        self.refresh()
+        if full:
+            self.refresh()
+        else:
+            self.refresh_rows(self._row_of_addr[addr] for addr in touched if addr in self._row_of_addr)
 
     def _layout(self) -> None:
         width = self.scrollable_content_region.width or 60
@@ -149,6 +164,14 @@ class MemoryView(LinePane):
         if per_line != self._per_line or not self._rows:
             self._per_line = per_line
             self._rows = memory_rows(self.regions, self._mem_size, per_line)
+            values_start = self.regions.get("values", (-1, 0))[0]
+            self._row_of_addr = {}
+            for index, row in enumerate(self._rows):
+                if row.kind in ("header", "words"):
+                    for addr in range(row.addr, row.addr + row.count):
+                        self._row_of_addr[addr] = index
+                elif row.kind == "element":
+                    self._row_of_addr[row.addr] = self._row_of_addr[values_start + row.index] = index
             self.update_rows()
 
     def on_resize(self) -> None:
@@ -159,13 +182,7 @@ class MemoryView(LinePane):
 
     def row_of(self, addr: int) -> int | None:
         """The row that shows memory word `addr`, or None when it is outside memory."""
-        values_start = self.regions.get("values", (-1, 0))[0]
-        for index, row in enumerate(self._rows):
-            if row.kind in ("header", "words") and row.addr <= addr < row.addr + row.count:
-                return index
-            if row.kind == "element" and addr in (row.addr, values_start + row.index):
-                return index
-        return None
+        return self._row_of_addr.get(addr)
 
     def jump_to(self, target: str) -> str | None:
         """Scroll to an address (`123`, `0x7b`, `m[123]`) or a region name; an error or None."""
@@ -239,3 +256,11 @@ class MemoryView(LinePane):
             (" " + format_word(reference.values[i], self.hex_mode), ref),
             (f" {mark}", mark_style),
         ]
+
+
+def _same_reference(a: Reference | None, b: Reference | None) -> bool:
+    """Whether two references are the very same figures (the views cache them, so a step
+    that stays in one round hands over the same objects)."""
+    if a is None or b is None:
+        return a is b
+    return a.indices is b.indices and a.values is b.values and a.reached is b.reached and a.label == b.label

@@ -112,13 +112,19 @@ class ProgramView(LinePane):
         self.update_rows()
 
     def show(self, pc: int, breakpoints: Mapping[int, bool], *, follow: bool = True) -> None:
-        """Mark bundle `pc` as current and the breakpoints (pc -> enabled); follow it if asked."""
+        """Mark bundle `pc` as current and the breakpoints (pc -> enabled); follow it if asked.
+        Only the rows whose marks moved are redrawn, unless the breakpoints changed."""
+        touched = {self.current, self.selected, pc}
         self.current = pc
-        self.breakpoints = breakpoints
         if follow:
             self.selected = min(pc, max(0, len(self.program) - 1))
+            touched.add(self.selected)
             self.scroll_row_into_view(self.selected)
-        self.refresh()
+        if breakpoints != self.breakpoints:
+            self.breakpoints = breakpoints
+            self.refresh()
+        else:
+            self.refresh_rows(touched)
 
     def row_count(self) -> int:
         return len(self.program)
@@ -186,9 +192,10 @@ class ProgramView(LinePane):
     def _select(self, pc: int) -> None:
         if not self.program:
             return
+        previous = self.selected
         self.selected = max(0, min(pc, len(self.program) - 1))
         self.scroll_row_into_view(self.selected)
-        self.refresh()
+        self.refresh_rows((previous, self.selected))
 
     def action_move(self, delta: int) -> None:
         self._select(self.selected + delta)

@@ -14,8 +14,10 @@ from typing import ClassVar
 
 from vliwdbg.app.lines import Cells, LinePane, fitting_words_per_line, word_cells
 
-LABEL_WIDTH = 14
+MAX_LABEL = 20
 ADDR_WIDTH = 8
+#: Beyond this many touched words a pane is redrawn whole rather than row by row.
+FULL_REDRAW = 64
 
 
 @dataclass(frozen=True)
@@ -74,31 +76,53 @@ class ScratchView(LinePane):
         self.hex_mode = False
         self._rows: list[Row] = []
         self._by_address = 0
-        self._per_line = 0
+        self._per_line = 1
+        self._layout_key: tuple[int, int, int, int] | None = None
+        self._label_width = MAX_LABEL
+        self._named_rows: dict[int, list[int]] = {}
 
     def load(self, scratch_map: Mapping[int, tuple[str, int]]) -> None:
         """Take the kernel's names ({addr: (name, length)}, possibly empty)."""
         self.scratch_map = scratch_map
-        self._per_line = 0
         self._layout()
 
     def show(self, values: Sequence[int], changed: Set[int], hex_mode: bool) -> None:
-        """Show a snapshot of scratch, highlighting the addresses in `changed`."""
+        """Show a snapshot of scratch, highlighting the addresses in `changed`. Only rows
+        holding a word that changed now or was highlighted before are redrawn."""
+        touched = set(self.changed) | set(changed)
+        full = hex_mode != self.hex_mode or len(touched) > FULL_REDRAW or len(values) != len(self.values)
         self.values = values
         self.changed = changed
         self.hex_mode = hex_mode
-        if len(values) and (not self._rows or self._rows[-1].addr + self._rows[-1].count != len(values)):
-            self._per_line = 0
-            self._layout()
-        self.refresh()
+        if self._layout():
+            return
+        if full:
+            self.refresh()
+        else:
+            self.refresh_rows(row for addr in touched for row in self.rows_of_word(addr))
 
-    def _layout(self) -> None:
+    def _layout(self) -> bool:
+        """Rebuild the rows if the names, the width or the scratch size changed; whether it did."""
+        label_width = min(MAX_LABEL, max((len(name) for name, _ in self.scratch_map.values()), default=4) + 2)
         width = self.scrollable_content_region.width or 60
-        per_line = fitting_words_per_line(width - LABEL_WIDTH - ADDR_WIDTH)
-        if per_line != self._per_line or not self._rows:
-            self._per_line = per_line
-            self._rows, self._by_address = scratch_rows(self.scratch_map, len(self.values), per_line)
-            self.update_rows()
+        per_line = fitting_words_per_line(width - label_width - ADDR_WIDTH)
+        key = (id(self.scratch_map), label_width, per_line, len(self.values))
+        if key == self._layout_key:
+            return False
+        self._layout_key = key
+        self._label_width = label_width
+        self._per_line = per_line
+        self._rows, self._by_address = scratch_rows(self.scratch_map, len(self.values), per_line)
+        self._named_rows = {}
+        for index, row in enumerate(self._rows[: self._by_address]):
+            for addr in range(row.addr, row.addr + row.count):
+                self._named_rows.setdefault(addr, []).append(index)
+        self.update_rows()
+        return True
+
+    def rows_of_word(self, addr: int) -> list[int]:
+        """Every row that shows scratch word `addr` (its register's row and its address row)."""
+        return [*self._named_rows.get(addr, ()), self.row_of(addr)]
 
     def on_resize(self) -> None:
         self._layout()
@@ -136,9 +160,10 @@ class ScratchView(LinePane):
         row = self._rows[index]
         if not row.count:
             return [(row.label, self.style("scratch--title"))]
-        label = row.label if len(row.label) <= LABEL_WIDTH - 1 else row.label[: LABEL_WIDTH - 2] + "…"
+        width_ = self._label_width
+        label = row.label if len(row.label) <= width_ - 1 else row.label[: width_ - 2] + "…"
         cells: Cells = [
-            (f"{label:<{LABEL_WIDTH}}", self.style("scratch--label")),
+            (f"{label:<{width_}}", self.style("scratch--label")),
             (f"{f's[{row.addr}]':>{ADDR_WIDTH - 1}} ", self.style("scratch--addr")),
         ]
         cells += word_cells(

@@ -176,11 +176,10 @@ class SessionViews:
         problem = session.problem
         insight = self.insight
         round_now: int | None = None
-        if insight is not None and insight.source_map and session.state != CoreState.STOPPED:
-            served = insight.source_map.serves(pc)
-            last_compare = insight.source_map.compare_pcs[-1]
-            if served is not None and pc <= last_compare:
-                round_now = max(served.rounds)
+        source_map = None if insight is None else insight.source_map
+        if source_map and session.state != CoreState.STOPPED and pc <= source_map.compare_pcs[-1]:
+            served = source_map.serves(pc)
+            round_now = 0 if served is None else max(served.rounds)
         cached = self._reference_cache.get(round_now)
         if cached is None:
             if round_now is None:
