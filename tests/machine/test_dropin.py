@@ -259,6 +259,11 @@ def test_state_set_between_runs_is_what_runs():
     assert (m.cores[0].state, m.cores[0].scratch[0], m.cycle) == (CoreState.STOPPED, 42, 3)
 
 
+def test_no_cores_is_a_clear_error():
+    with pytest.raises(ValueError, match="n_cores=0"):
+        Machine([0], [], None, n_cores=0)
+
+
 def test_scratch_bounds_follow_scratch_size():
     m = Machine([0], [{"alu": [("+", 64, 0, 0)]}], None, scratch_size=64)
     assert len(m.cores[0].scratch) == 64

@@ -224,3 +224,35 @@ def test_machine_trace_without_debug_info(tmp_path, monkeypatch):
     assert process_names(events) == {0: "Core 0", 1: "Core 0 Scratch"}
     assert not [e for e in events if e["pid"] == 1 and e["ph"] == "X"]
     assert not any(isinstance(v, float) and math.isnan(v) for e in events for v in e.values())
+
+
+def test_machine_trace_with_two_cores(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    program = [
+        {"flow": [("coreid", 0)]},
+        {"flow": [("cond_jump", 0, 3)]},
+        {"alu": [("+", 20, 0, 0)]},
+        {"load": [("const", 20, 5)]},
+    ]
+    m = Machine([0], program, DebugInfo(scratch_map={0: ("me", 1), 20: ("b", 1)}), n_cores=2, trace=True)
+    m.run()
+    events = strict_json((tmp_path / "trace.json").read_text())
+    assert process_names(events) == {0: "Core 0", 1: "Core 1", 2: "Core 0 Scratch", 3: "Core 1 Scratch"}
+    got = [(e["pid"], e["tid"], e["name"], e["ts"]) for e in events if e["ph"] == "X" and e["name"] != "init"]
+    flow, alu, load = slot_tids()[("flow", 0)], slot_tids()[("alu", 0)], slot_tids()[("load", 0)]
+    me, b = BASE_ADDR_TID, BASE_ADDR_TID + 20
+    assert got == [
+        (0, flow, "coreid", 0),
+        (2, me, "0", 0),
+        (1, flow, "coreid", 0),
+        (3, me, "1", 0),
+        (0, flow, "cond_jump", 1),
+        (1, flow, "cond_jump", 1),
+        (0, alu, "+", 2),
+        (2, b, "0", 2),
+        (1, load, "const", 2),
+        (3, b, "5", 2),
+        (0, load, "const", 3),
+        (2, b, "5", 3),
+    ]
+    assert m.cycle == 4
