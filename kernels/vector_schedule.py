@@ -26,7 +26,9 @@ start, and the forward pass after it keeps that order while closing the gaps lef
 start. The shortest of the passes wins.
 
 Compares (debug slots) are free and take no part in the packing: each one goes, at the end,
-into the bundle right after the writes it checks.
+into the bundle right after the writes it checks. A bundle where a write shares the bundle of
+a read of the same block (legal, and often the tightest packing) gets the debug comment
+`READS_OLD`, so that the debugger's lint knows it is deliberate.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ from machine import SLOT_LIMITS, VLEN
 ENGINE_ORDER = ("alu", "valu", "load", "store", "flow")
 #: First pass forward, then backward, then forward again.
 PASSES = 3
+#: The mark that tells `vliwdbg --lint` a bundle reads, on purpose, a word it also writes.
+READS_OLD = ("comment", "lint: reads-old")
 
 Bundle = dict[str, list[tuple]]
 Edges = list[list[tuple[int, int]]]  # per op: (other op, latency in bundles)
@@ -84,6 +88,9 @@ def schedule(ops: Sequence[Op], passes: int = PASSES) -> list[Bundle]:
         if len(bundles) < len(best[0]):
             best = bundles, first, last
     bundles, first, last = best
+    for i, before in enumerate(preds):
+        if any(latency == 0 and last[j] == first[i] for j, latency in before):
+            bundles[first[i]].setdefault("debug", [READS_OLD])
     for compare, writers, overwriters in checks:
         at = max([last[j] + 1 for j in writers], default=0)
         deadline = min([first[j] for j in overwriters], default=len(bundles))
