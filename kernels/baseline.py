@@ -14,6 +14,7 @@ while its constants are emitted; a final pause closes the program.
 
 from __future__ import annotations
 
+from kernels.gc_pause import gc_paused
 from machine import HASH_STAGES, SCRATCH_SIZE, DebugInfo
 from machine.problem import HEADER_NAMES
 
@@ -54,6 +55,10 @@ class KernelBuilder:
         return self._consts[value]
 
     def build_kernel(self, forest_height: int, n_nodes: int, batch_size: int, rounds: int) -> None:
+        with gc_paused():
+            self._build(batch_size, rounds)
+
+    def _build(self, batch_size: int, rounds: int) -> None:
         tmp1 = self.alloc("tmp1")
         tmp2 = self.alloc("tmp2")
         tmp3 = self.alloc("tmp3")

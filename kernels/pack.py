@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import NamedTuple
 
-from machine.isa import MEMORY_ACCESS, OPERAND_ROLES, SCRATCH_SIZE, SLOT_LIMITS, VLEN
+from machine.isa import ALU_OPS, MEMORY_ACCESS, OPERAND_ROLES, SCRATCH_SIZE, SLOT_LIMITS, VLEN
 
 #: The region a load or store is taken to touch when `add` is given none: all of memory.
 ALL_MEMORY = "memory"
@@ -50,6 +50,8 @@ ALL_MEMORY = "memory"
 CONTROL_OPS = frozenset({"halt", "pause", "cond_jump", "cond_jump_rel", "jump", "jump_indirect"})
 
 _ENGINE_ORDER = (*SLOT_LIMITS, "debug")
+_ALU_OPS = frozenset(ALU_OPS)
+_ALU_LIMIT = SLOT_LIMITS["alu"]
 _TRACE = ("trace buffer",)
 
 
@@ -115,9 +117,9 @@ class Packer:
         # the first bundle a writer may use (after its last write, not before its last read).
         self._read_from = [0] * scratch_size
         self._write_from = [0] * scratch_size
-        # The same per memory region (and the trace buffer).
-        self._region_read_from: dict[Hashable, int] = {}
-        self._region_write_from: dict[Hashable, int] = {}
+        # The same per memory region (and the trace buffer), and over all regions together.
+        self._regions: dict[Hashable, list[int]] = {ALL_MEMORY: [0, 0]}
+        self._any_region = [0, 0]
         # Per engine and bundle: the slots placed there. The lists run ahead of the last
         # bundle used, so the search for a free slot never needs a bounds check.
         self._placed: dict[str, list[list[tuple] | None]] = {e: [] for e in _ENGINE_ORDER}
@@ -139,6 +141,15 @@ class Packer:
         that is not a scratch address in range, or a control-flow op (those go through
         `barrier`).
         """
+        if engine == "alu" and len(slot) == 4 and slot[0] in _ALU_OPS:
+            return self._add_alu(slot)
+        if engine == "debug" and len(slot) == 3 and slot[0] == "compare" and slot[1] in self._scratch:
+            # The common case, kept short: a compare needs its word written, and delays
+            # nothing, since the word's next writer already comes after that write.
+            at = self._read_from[slot[1]]
+            if at < self._floor:
+                at = self._floor
+            return self._put_debug(slot, at)
         try:
             plan = _PLANS[engine, slot[0]]
         except (KeyError, IndexError, TypeError):
@@ -166,7 +177,7 @@ class Packer:
         if access is not None:
             if slot[0] == "trace_write":
                 mem = _TRACE
-            bound = (self._region_read_from if access == "read" else self._region_write_from).get(mem, 0)
+            bound = self._region_bound(mem, 0 if access == "read" else 1)
             if bound > at:
                 at = bound
 
@@ -189,14 +200,40 @@ class Packer:
                 write_from[a] = at
         for a in writes:
             read_from[a] = write_from[a] = at + 1
-        if access == "read":
-            if self._region_write_from.get(mem, 0) < at:
-                self._region_write_from[mem] = at
-        elif access == "write":
-            # Stores share one engine, whose slots run in the order added: a later store to
-            # the same word may share the bundle and still be the one that lands.
-            self._region_read_from[mem] = at + 1
-            self._region_write_from[mem] = at
+        if access is not None:
+            self._region_placed(mem, access, at)
+        return at
+
+    def _add_alu(self, slot: tuple) -> int:
+        """`add` for an ALU slot, the most common kind by far: the same rules, written out
+        for its one write and two reads."""
+        _, dest, x, y = slot
+        scratch = self._scratch
+        if not (dest in scratch and x in scratch and y in scratch):
+            self._touched("alu", slot, _PLANS["alu", slot[0]])
+        read_from, write_from = self._read_from, self._write_from
+        at = self._floor
+        if read_from[x] > at:
+            at = read_from[x]
+        if read_from[y] > at:
+            at = read_from[y]
+        if write_from[dest] > at:
+            at = write_from[dest]
+        placed = self._placed["alu"]
+        while placed[at] is not None and len(placed[at]) >= _ALU_LIMIT:
+            at += 1
+        if placed[at] is None:
+            placed[at] = [slot]
+        else:
+            placed[at].append(slot)
+        if at >= self._length:
+            self._length = at + 1
+            self._reserve(at)
+        if write_from[x] < at:
+            write_from[x] = at
+        if write_from[y] < at:
+            write_from[y] = at
+        read_from[dest] = write_from[dest] = at + 1
         return at
 
     def fence(self) -> None:
@@ -247,13 +284,17 @@ class Packer:
             raise PackError(f"cannot place {slot!r} with add(): control flow goes through barrier()")
         if engine != "debug" or not slot or not isinstance(slot[0], str):
             raise PackError(f"cannot place {engine} slot {slot!r}: unknown engine or op")
-        at = max(self._floor, self._length - 1)
-        placed = self._placed[engine]
+        return self._put_debug(slot, max(self._floor, self._length - 1))
+
+    def _put_debug(self, slot: tuple, at: int) -> int:
+        placed = self._placed["debug"]
         if placed[at] is None:
-            placed[at] = []
-        placed[at].append(slot)
-        self._length = max(self._length, at + 1)
-        self._reserve(at)
+            placed[at] = [slot]
+        else:
+            placed[at].append(slot)
+        if at >= self._length:
+            self._length = at + 1
+            self._reserve(at)
         return at
 
     def _touched(self, engine: str, slot: tuple, plan: _Plan) -> tuple[list[int], list[int]]:
@@ -266,17 +307,44 @@ class Packer:
         else:
             reads, writes = list(slot[plan.reads]), list(slot[plan.writes])
         for a in (*reads, *writes):
-            if a not in self._scratch or type(a) is not int:
+            if a not in self._scratch:
                 raise PackError(f"cannot place {engine} slot {slot!r}: {a!r} is not a scratch address")
         for positions, out in ((plan.vector_reads, reads), (plan.vector_writes, writes)):
             for i in positions:
                 base = slot[i]
-                if base not in self._scratch or type(base) is not int or base + VLEN > self._scratch_size:
+                if base not in self._scratch or base + VLEN > self._scratch_size:
                     raise PackError(
                         f"cannot place {engine} slot {slot!r}: {base!r} is not a vector in scratch"
                     )
                 out.extend(range(base, base + VLEN))
         return reads, writes
+
+    def _region_bound(self, mem: Hashable, kind: int) -> int:
+        """The first bundle a load (kind 0) or store (kind 1) of region `mem` may use.
+
+        A named region is ordered against itself and the whole memory; the whole memory
+        against every region.
+        """
+        if mem == ALL_MEMORY:
+            return self._any_region[kind]
+        own = self._regions.get(mem)
+        if mem == _TRACE:
+            return 0 if own is None else own[kind]
+        whole = self._regions[ALL_MEMORY][kind]
+        return whole if own is None else max(own[kind], whole)
+
+    def _region_placed(self, mem: Hashable, access: str, at: int) -> None:
+        bounds = self._regions.setdefault(mem, [0, 0])
+        if access == "read":
+            bounds[1] = max(bounds[1], at)
+        else:
+            # Stores share one engine, whose slots run in the order added: a later store to
+            # the same word may share the bundle and still be the one that lands.
+            bounds[0], bounds[1] = at + 1, at
+        if mem == _TRACE:
+            return
+        for kind in (0, 1):
+            self._any_region[kind] = max(self._any_region[kind], bounds[kind])
 
     def _reserve(self, at: int) -> None:
         """Keep the per-bundle lists well past bundle `at`, the last one used."""

@@ -10,11 +10,11 @@ from tests.kernels.harness import build, problem, run_like_harness
 GRID = list(itertools.product((1, 2, 3, 4, 5, 7, 17), (0, 1, 2, 5), (0, 1, 3), (5, 6)))
 
 
-def test_standard_size_costs_exactly_the_take_homes_cycles():
+def test_standard_size_costs_exactly_the_take_homes_cycles_on_the_oracle():
     p = problem(10, 16, 256, 123)
     program, _ = build(baseline, p)
     assert len(program) == 196_887
-    run = run_like_harness(program, p)
+    run = run_like_harness(program, p, oracle=True)
     assert run.first_pause_cycle == 18
     assert run.cycles == 147_734
     assert run.bundles_run == 196_887
