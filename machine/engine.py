@@ -10,7 +10,6 @@ later run, and every loop, runs compiled. Any exception from a bundle means it f
 
 from __future__ import annotations
 
-import marshal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from machine import interp
 from machine.check import Finding, check_program
+from machine.compile import HEAVY_SHAPE_RUNS, NEW_SHAPE, BundleCompiler, code_globals
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.isa import MASK, SCRATCH_SIZE, VLEN, CoreState
@@ -109,7 +109,7 @@ class Prepared:
         self.scratch_size = scratch_size
         self._findings: list[Finding] | None = None
         self._tables: dict[bool, _Table] = {}
-        self._fingerprint: bytes | None = None
+        self._frozen: list | None = None
         self._lock = threading.Lock()
 
     @property
@@ -117,6 +117,7 @@ class Prepared:
         """The static faults of the program (computed on first use: a pass over every slot)."""
         if self._findings is None:
             self._findings = check_program(self.program, self.scratch_size)
+            self._frozen = [_copy_bundle(bundle) for bundle in self.program]
         return self._findings
 
     def table(self, debug: bool) -> _Table:
@@ -129,25 +130,39 @@ class Prepared:
         return table
 
     def compile_all(self, debug: bool = True) -> None:
-        """Compile every bundle now (the debugger does this for a program it will rerun)."""
+        """Compile every bundle that can be, now: a program about to be run many times (a
+        debugger's, a benchmark's) skips the interpreted runs. Costs a millisecond or two per
+        bundle of a shape not seen before (dense kernels), microseconds otherwise."""
         self.table(debug).compile_all()
 
-    def note_compiled(self) -> None:
-        """Remember what the program looked like when compiled code was first made from it."""
-        if self._fingerprint is None:
-            self._fingerprint = _fingerprint(self.program)
+    def freeze(self, pc: int) -> None:
+        """Keep a copy of the bundle at pc, from which something is about to be derived."""
+        if self._frozen is None:
+            self._frozen = list(self.program)
+        bundle = self.program[pc]
+        if self._frozen[pc] is bundle:
+            self._frozen[pc] = _copy_bundle(bundle)
 
     def unchanged(self) -> bool:
-        """Whether the program still matches the compiled code made from it."""
-        return self._fingerprint is None or _fingerprint(self.program) == self._fingerprint
+        """Whether the program still equals what was derived from it.
+
+        `_frozen` holds a private copy of every bundle something was derived from (compiled
+        code, findings) and the program's own bundle elsewhere: bundles that are only
+        interpreted are read afresh each time, so their changes need no notice. The
+        comparison runs in C, about 10 ms for 200,000 bundles.
+        """
+        return self._frozen is None or self.program == self._frozen
 
 
-def _fingerprint(program: list[dict]) -> bytes:
-    """The program's structure as bytes, or a unique empty marker when it cannot be dumped."""
-    try:
-        return marshal.dumps(program, 2)
-    except ValueError:
-        return object().__repr__().encode()
+def _copy_bundle(bundle: Any) -> Any:
+    """A copy of a bundle's mutable structure (its dict and slot lists; slots are shared).
+
+    Only tuple slots are ever compiled, so a change inside a list slot cannot make
+    compiled code stale.
+    """
+    if type(bundle) is not dict:
+        return bundle
+    return dict(zip(bundle, map(list, bundle.values()), strict=True))
 
 
 _CACHE: dict[tuple[int, int], Prepared] = {}
@@ -158,7 +173,9 @@ _CACHE_LOCK = threading.Lock()
 def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
     """The prepared form of `program`, shared by every run of the same, unchanged program object.
 
-    A program that was changed in place since it was prepared is prepared afresh.
+    A program that was changed in place since something was derived from it is prepared
+    afresh. The cache holds the last few programs (by identity, and keeps them alive so an
+    id is never reused while cached).
     """
     key = (id(program), scratch_size)
     with _CACHE_LOCK:
@@ -177,9 +194,10 @@ def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
 class _Table:
     """The dispatch table of one prepared program for one debug setting.
 
-    Entries start as `first` (interpret, then mark as seen); a bundle seen again is
-    compiled; a bundle that cannot be compiled (a static fault, an unusual shape) stays
-    interpreted.
+    Every entry starts as `first`, which interprets the bundle and marks it seen; a bundle
+    seen again is compiled (at once if its shape has code or is light, else after a few
+    more runs: see `machine.compile`); a bundle that cannot be compiled (a static fault, an
+    unusual form) stays interpreted.
     """
 
     def __init__(self, prepared: Prepared, debug: bool) -> None:
@@ -187,47 +205,80 @@ class _Table:
         self.debug = debug
         program = prepared.program
         self.code: list[Callable] = []
+        self.visits: dict[int, int] = {}
         code = self.code
         buffer = interp.buffer
+        handlers = interp.HANDLERS
+        compare = interp.compare
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
-            sw, mw, ctl, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
+            sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
             for a, v in sw:
                 s[a] = v
             for a, v in mw:
                 m[a] = v
             if not cost:
                 k.free_steps += 1
-            if ctl is None:
+            if action is None:
                 return pc + 1
-            return _control(ctl, pc, k)
+            return _control(action, pc, k)
 
         def first(pc: int, s: list[int], m: list[int], k: Core) -> int:
-            code[pc] = second
-            return interpreted(pc, s, m, k)
+            code[pc] = again
+            bundle = program[pc]
+            if len(bundle) != 1:
+                return interpreted(pc, s, m, k)
+            ((engine, slots),) = bundle.items()
+            if len(slots) != 1:
+                return interpreted(pc, s, m, k)
+            slot = slots[0]
+            if engine == "debug":
+                if debug:
+                    compare(slots, s, k.value_trace)
+                k.free_steps += 1
+                return pc + 1
+            index, value = handlers[engine][slot[0]](s, m, slot, k.core_id)
+            if engine == "store":
+                m[index] = value
+            elif index is not None:
+                s[index] = value
+            elif value is not None:
+                return _control(value, pc, k)
+            return pc + 1
 
-        def second(pc: int, s: list[int], m: list[int], k: Core) -> int:
-            return self.compile(pc)(pc, s, m, k)
+        def again(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            return self.promote(pc)(pc, s, m, k)
 
         self.interpreted = interpreted
-        self.fresh = (first, second)
+        self.fresh = (first, again)
         self.code.extend([first] * len(program))
+        self.compiler = BundleCompiler(prepared.scratch_size, debug, _CODE_GLOBALS)
 
-    def compile(self, pc: int) -> Callable:
-        """Compile the bundle at pc (or settle on interpreting it) and install the result."""
-        self.code[pc] = self.interpreted
-        return self.interpreted
+    def promote(self, pc: int, now: bool = False) -> Callable:
+        """The function to run the bundle at pc from now on (compiled when worth it)."""
+        runs = HEAVY_SHAPE_RUNS if now else self.visits.get(pc, 1) + 1
+        self.prepared.freeze(pc)
+        f = self.compiler.compile(self.prepared.program[pc], pc, runs)
+        if f is NEW_SHAPE:
+            self.visits[pc] = runs
+            return self.interpreted
+        self.visits.pop(pc, None)
+        self.code[pc] = f = f or self.interpreted
+        return f
 
     def compile_all(self) -> None:
         code, fresh = self.code, self.fresh
         for pc in range(len(code)):
             if code[pc] in fresh:
-                self.compile(pc)
+                self.promote(pc, now=True)
 
 
-def _control(ctl: tuple, pc: int, k: Core) -> int:
+_CODE_GLOBALS = code_globals(Stopped, interp.Reject)
+
+
+def _control(action: tuple, pc: int, k: Core) -> int:
     """Apply an interpreted flow op's action (after the bundle's writes) and give the next pc."""
-    kind, value = ctl
+    kind, value = action
     if kind == "jump":
         npc = value
     elif kind == "rel":
@@ -324,7 +375,7 @@ class Core:
         debug = self.enable_debug and not skip_debug
         try:
             vt = self.value_trace if debug else None
-            sw, mw, ctl, cost = interp.buffer(self.program[pc], s, m, vt, self.core_id)
+            sw, mw, action, cost = interp.buffer(self.program[pc], s, m, vt, self.core_id)
         except Exception:
             raise self._fault(pc, debug) from None
         writes = _recorded(sw, mw, s, m) if record else None
@@ -333,9 +384,9 @@ class Core:
         for a, v in mw:
             m[a] = v
         npc = pc + 1
-        if ctl is not None:
+        if action is not None:
             try:
-                npc = _control(ctl, pc, self)
+                npc = _control(action, pc, self)
             except Stopped as stop:
                 npc = stop.pc
         self.pc = npc

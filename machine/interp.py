@@ -1,11 +1,13 @@
 """The lean interpreter: one bundle at a time with no preparation, for the first run.
 
 A program that has never run is cheaper to interpret than to compile (most bundles of a
-straight-line kernel run once). Each op is a small function found through a dict, writes
-are buffered as (index, value) pairs where the index is an address or a slice, and every
-check is the cheapest one that notices trouble: a negative operand, an index past the
-end, a wrong arity or type all raise *some* exception. The engine then asks
-`machine.diagnose` for the exact fault, against the unchanged state.
+straight-line kernel run once). Each op is a small function found through a dict that
+returns the write it would make, `(index, value)`, where the index is an address or a
+slice of 8 (scratch for every engine but store, memory for store; flow ops that steer
+return `(None, action)`). A one-slot bundle applies its write at once; a bigger bundle
+buffers them all first. Every check is the cheapest one that notices trouble: a negative
+operand, an index past the end, a wrong arity or type all raise *some* exception, and the
+engine then asks `machine.diagnose` for the exact fault against the unchanged state.
 """
 
 from __future__ import annotations
@@ -21,23 +23,23 @@ class Reject(Exception):
 
 
 _ALU_TEMPLATE = """
-def alu_{name}(s, m, slot, sw, mw):
+def alu_{name}(s, m, slot, cid):
     _, d, a, b = slot
     if (d | a | b) < 0:
         raise Reject
     x = s[a]
     y = s[b]
     s[d]
-    sw.append((d, {expr}))
+    return d, {expr}
 
-def valu_{name}(s, m, slot, sw, mw):
+def valu_{name}(s, m, slot, cid):
     _, d, a, b = slot
     if (d | a | b) < 0:
         raise Reject
     s[d + 7]
     s[a + 7]
     s[b + 7]
-    sw.append((slice(d, d + 8), [{expr} for x, y in zip(s[a : a + 8], s[b : b + 8])]))
+    return slice(d, d + 8), [{expr} for x, y in zip(s[a : a + 8], s[b : b + 8])]
 """
 
 
@@ -53,15 +55,15 @@ def _alu_handlers() -> tuple[dict[str, Any], dict[str, Any]]:
     return alu_ops, valu_ops
 
 
-def _vbroadcast(s, m, slot, sw, mw):
+def _vbroadcast(s, m, slot, cid):
     _, d, a = slot
     if (d | a) < 0:
         raise Reject
     s[d + 7]
-    sw.append((slice(d, d + 8), [s[a]] * 8))
+    return slice(d, d + 8), [s[a]] * 8
 
 
-def _multiply_add(s, m, slot, sw, mw):
+def _multiply_add(s, m, slot, cid):
     _, d, a, b, c = slot
     if (d | a | b | c) < 0:
         raise Reject
@@ -70,69 +72,65 @@ def _multiply_add(s, m, slot, sw, mw):
     s[b + 7]
     s[c + 7]
     lanes = zip(s[a : a + 8], s[b : b + 8], s[c : c + 8], strict=True)
-    sw.append((slice(d, d + 8), [(x * y + z) & MASK for x, y, z in lanes]))
+    return slice(d, d + 8), [(x * y + z) & MASK for x, y, z in lanes]
 
 
-def _load(s, m, slot, sw, mw):
+def _load(s, m, slot, cid):
     _, d, a = slot
     if (d | a) < 0:
         raise Reject
     s[d]
-    sw.append((d, m[s[a]]))
+    return d, m[s[a]]
 
 
-def _load_offset(s, m, slot, sw, mw):
+def _load_offset(s, m, slot, cid):
     _, d, a, offset = slot
     d += offset
     a += offset
     if (d | a) < 0:
         raise Reject
     s[d]
-    sw.append((d, m[s[a]]))
+    return d, m[s[a]]
 
 
-def _vload(s, m, slot, sw, mw):
+def _vload(s, m, slot, cid):
     _, d, a = slot
     if (d | a) < 0:
         raise Reject
     s[d + 7]
     base = s[a]
     m[base + 7]
-    sw.append((slice(d, d + 8), m[base : base + 8]))
+    return slice(d, d + 8), m[base : base + 8]
 
 
-def _const(s, m, slot, sw, mw):
+def _const(s, m, slot, cid):
     _, d, val = slot
     if d < 0:
         raise Reject
     s[d]
-    sw.append((d, val & MASK))
+    return d, val & MASK
 
 
-def _store(s, m, slot, sw, mw):
+def _store(s, m, slot, cid):
     _, a, v = slot
     if (a | v) < 0:
         raise Reject
     addr = s[a]
     m[addr]
-    mw.append((addr, s[v]))
+    return addr, s[v]
 
 
-def _vstore(s, m, slot, sw, mw):
+def _vstore(s, m, slot, cid):
     _, a, v = slot
     if (a | v) < 0:
         raise Reject
     s[v + 7]
     base = s[a]
     m[base + 7]
-    mw.append((slice(base, base + 8), s[v : v + 8]))
+    return slice(base, base + 8), s[v : v + 8]
 
 
-# Flow ops return their control action: None, or (kind, value) with kind one of
-# "jump", "rel", "halt", "pause", "trace".
-
-
-def _select(s, slot, sw, cid):
+def _select(s, m, slot, cid):
     _, d, c, a, b = slot
     a | b  # both must be integers even though only one is read
     if (d | c) < 0:
@@ -141,21 +139,12 @@ def _select(s, slot, sw, cid):
     if src < 0:
         raise Reject
     s[d]
-    sw.append((d, s[src]))
+    return d, s[src]
 
 
-def _vselect(s, slot, sw, cid):
+def _vselect(s, m, slot, cid):
     _, d, c, a, b = slot
-    if (d | c | a | b) < 0 or d + 8 > len(s) or c + 8 > len(s):
-        return _vselect_edges(s, slot, sw, cid)
-    if a + 8 > len(s) or b + 8 > len(s):
-        return _vselect_edges(s, slot, sw, cid)
-    sw.append((slice(d, d + 8), [s[a + i] if s[c + i] else s[b + i] for i in range(8)]))
-
-
-def _vselect_edges(s, slot, sw, cid):
-    """vselect with an operand near an edge: only the chosen lanes need to be in range."""
-    _, d, c, a, b = slot
+    a | b  # both must be integers even though only the chosen lanes are read
     if (d | c) < 0:
         raise Reject
     s[d + 7]
@@ -165,125 +154,137 @@ def _vselect_edges(s, slot, sw, cid):
         if src < 0:
             raise Reject
         values.append(s[src])
-    sw.append((slice(d, d + 8), values))
+    return slice(d, d + 8), values
 
 
-def _add_imm(s, slot, sw, cid):
+def _add_imm(s, m, slot, cid):
     _, d, a, imm = slot
     if (d | a) < 0:
         raise Reject
     s[d]
-    sw.append((d, (s[a] + imm) & MASK))
+    return d, (s[a] + imm) & MASK
 
 
-def _halt(s, slot, sw, cid):
-    (_,) = slot
-    return ("halt", None)
-
-
-def _pause(s, slot, sw, cid):
-    (_,) = slot
-    return ("pause", None)
-
-
-def _trace_write(s, slot, sw, cid):
-    _, v = slot
-    if v < 0:
-        raise Reject
-    return ("trace", s[v])
-
-
-def _cond_jump(s, slot, sw, cid):
-    _, c, target = slot
-    target | 0  # the target must be an integer even when not taken
-    if c < 0:
-        raise Reject
-    return ("jump", target) if s[c] else None
-
-
-def _cond_jump_rel(s, slot, sw, cid):
-    _, c, offset = slot
-    offset | 0  # the offset must be an integer even when not taken
-    if c < 0:
-        raise Reject
-    return ("rel", offset) if s[c] else None
-
-
-def _jump(s, slot, sw, cid):
-    _, target = slot
-    target | 0  # the target must be an integer
-    return ("jump", target)
-
-
-def _jump_indirect(s, slot, sw, cid):
-    _, a = slot
-    if a < 0:
-        raise Reject
-    return ("jump", s[a])
-
-
-def _coreid(s, slot, sw, cid):
+def _coreid(s, m, slot, cid):
     _, d = slot
     if d < 0:
         raise Reject
     s[d]
-    sw.append((d, cid))
+    return d, cid
+
+
+# Flow ops that steer return (None, action): action None (a jump not taken) or
+# (kind, value) with kind one of "jump", "rel", "halt", "pause", "trace".
+
+
+def _halt(s, m, slot, cid):
+    (_,) = slot
+    return None, ("halt", None)
+
+
+def _pause(s, m, slot, cid):
+    (_,) = slot
+    return None, ("pause", None)
+
+
+def _trace_write(s, m, slot, cid):
+    _, v = slot
+    if v < 0:
+        raise Reject
+    return None, ("trace", s[v])
+
+
+def _cond_jump(s, m, slot, cid):
+    _, c, target = slot
+    target | 0  # the target must be an integer even when not taken
+    if c < 0:
+        raise Reject
+    return None, ("jump", target) if s[c] else None
+
+
+def _cond_jump_rel(s, m, slot, cid):
+    _, c, offset = slot
+    offset | 0  # the offset must be an integer even when not taken
+    if c < 0:
+        raise Reject
+    return None, ("rel", offset) if s[c] else None
+
+
+def _jump(s, m, slot, cid):
+    _, target = slot
+    target | 0  # the target must be an integer
+    return None, ("jump", target)
+
+
+def _jump_indirect(s, m, slot, cid):
+    _, a = slot
+    if a < 0:
+        raise Reject
+    return None, ("jump", s[a])
 
 
 _ALU, _VALU = _alu_handlers()
+
+#: engine -> op -> handler. Not the debug engine: compares are checked by `compare`.
 HANDLERS: dict[str, dict[str, Any]] = {
     "alu": _ALU,
     "valu": {**_VALU, "vbroadcast": _vbroadcast, "multiply_add": _multiply_add},
     "load": {"load": _load, "load_offset": _load_offset, "vload": _vload, "const": _const},
     "store": {"store": _store, "vstore": _vstore},
-}
-FLOW: dict[str, Any] = {
-    "select": _select,
-    "vselect": _vselect,
-    "add_imm": _add_imm,
-    "halt": _halt,
-    "pause": _pause,
-    "trace_write": _trace_write,
-    "cond_jump": _cond_jump,
-    "cond_jump_rel": _cond_jump_rel,
-    "jump": _jump,
-    "jump_indirect": _jump_indirect,
-    "coreid": _coreid,
+    "flow": {
+        "select": _select,
+        "vselect": _vselect,
+        "add_imm": _add_imm,
+        "coreid": _coreid,
+        "halt": _halt,
+        "pause": _pause,
+        "trace_write": _trace_write,
+        "cond_jump": _cond_jump,
+        "cond_jump_rel": _cond_jump_rel,
+        "jump": _jump,
+        "jump_indirect": _jump_indirect,
+    },
 }
 _LIMITS = SLOT_LIMITS
 
 
 def buffer(bundle: dict, s: list[int], m: list[int], value_trace: dict | None, core_id: int = 0) -> tuple:
-    """Execute a bundle into buffers: (scratch writes, memory writes, control, costs a cycle).
+    """Execute a bundle into buffers: (scratch writes, memory writes, action, costs a cycle).
 
     Nothing is written to `s` or `m`. `value_trace` None skips the debug compares. Raises
     some exception whenever the bundle faults; the caller asks diagnose which fault.
     """
     sw: list = []
     mw: list = []
-    ctl = None
+    action = None
     cost = False
     for engine, slots in bundle.items():
         if engine == "debug":
             if value_trace is not None:
-                _compare(slots, s, value_trace)
-            continue
-        cost = True
-        if engine == "flow":
-            if len(slots) > 1:
-                raise Reject
-            for slot in slots:
-                ctl = FLOW[slot[0]](s, slot, sw, core_id)
+                compare(slots, s, value_trace)
             continue
         ops = HANDLERS[engine]
         if len(slots) > _LIMITS[engine]:
             raise Reject
-        for slot in slots:
-            ops[slot[0]](s, m, slot, sw, mw)
-    return sw, mw, ctl, cost
+        cost = True
+        if engine == "store":
+            for slot in slots:
+                mw.append(ops[slot[0]](s, m, slot, core_id))
+        elif engine == "flow":
+            for slot in slots:
+                write = ops[slot[0]](s, m, slot, core_id)
+                if write[0] is None:
+                    action = write[1]
+                else:
+                    sw.append(write)
+        else:
+            for slot in slots:
+                sw.append(ops[slot[0]](s, m, slot, core_id))
+    return sw, mw, action, cost
 
 
-def _compare(slots: Any, s: list[int], value_trace: dict) -> None:
+def compare(slots: Any, s: list[int], value_trace: dict) -> None:
+    """Check a bundle's debug slots; raise on a mismatch or anything malformed."""
     for slot in slots:
         if not isinstance(slot, tuple | list):
             raise Reject

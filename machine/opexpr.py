@@ -44,6 +44,7 @@ OP_NAMES: dict[str, str] = {
 }
 
 
-def lane_expr(op: str, x: str, y: str) -> str:
-    """The expression for `op` with the operands renamed (for unrolled lanes)."""
-    return re.sub(r"\b[xy]\b", lambda mt: x if mt.group(0) == "x" else y, ALU_EXPR[op])
+def lane_expr(op: str, x: str, y: str, mask: str = "M") -> str:
+    """The expression for `op` with the operands (and the mask) renamed, for generated code."""
+    names = {"x": x, "y": y, "M": mask}
+    return re.sub(r"\b[xyM]\b", lambda found: names[found.group(0)], ALU_EXPR[op])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from kernels import baseline
-from machine.engine import Core, RunResult, StopSpec, Write, prepare
+from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
 from machine.faults import CompareFault, MachineFault
 from machine.isa import CoreState
 from machine.literal import LiteralMachine
@@ -45,9 +45,12 @@ def run_literal(program, mem, max_steps=10_000, **kwargs):
     return m, fault
 
 
-def run_engine(program, mem, max_steps=10_000, **kwargs):
+def run_engine(program, mem, max_steps=10_000, compiled=False, **kwargs):
     scratch_size = kwargs.pop("scratch_size", 1536)
-    core = Core(prepare(program, scratch_size), mem, **kwargs)
+    prepared = Prepared(program, scratch_size) if compiled else prepare(program, scratch_size)
+    if compiled:
+        prepared.compile_all(kwargs.get("enable_debug", True))
+    core = Core(prepared, mem, **kwargs)
     fault = None
     steps = 0
     while steps < max_steps:
@@ -61,21 +64,50 @@ def run_engine(program, mem, max_steps=10_000, **kwargs):
     return core, fault
 
 
-def assert_same(program, mem=(0,) * 64, **kwargs):
+def assert_same(program, mem=(0,) * 64, compiled=False, **kwargs):
     lit, lit_fault = run_literal(program, list(mem), **dict(kwargs))
-    eng, eng_fault = run_engine(program, list(mem), **dict(kwargs))
+    eng, eng_fault = run_engine(program, list(mem), compiled=compiled, **dict(kwargs))
     assert fault_of(eng_fault) == fault_of(lit_fault)
     assert state_of(eng) == state_of(lit)
     return eng, eng_fault
 
 
 def assert_same_twice(program, mem=(0,) * 64, **kwargs):
-    """Run once (interpreted), then again on the same prepared program (compiled)."""
-    first = assert_same(program, mem, **kwargs)
-    second = assert_same(program, mem, **kwargs)
-    third = assert_same(program, mem, **kwargs)
-    assert fault_of(first[1]) == fault_of(second[1]) == fault_of(third[1])
-    return third
+    """Run interpreted, then on the same prepared program twice more (bundles seen before
+    are compiled when their shape has code), then fully compiled."""
+    runs = [assert_same(program, mem, **kwargs) for _ in range(3)]
+    runs.append(assert_same(program, mem, compiled=True, **kwargs))
+    faults = [fault_of(fault) for _, fault in runs]
+    assert all(fault == faults[0] for fault in faults)
+    return runs[-1]
+
+
+def test_valid_bundles_are_compiled():
+    program = [
+        {"alu": [(op, 20, 0, 8) for op in ALU[:12]]},
+        {"valu": [(op, 32, 0, 8) for op in ALU[:6]]},
+        {"valu": [("multiply_add", 32, 0, 8, 16), ("vbroadcast", 40, 3)], "load": [("vload", 48, 1)]},
+        {"load": [("load", 1, 2), ("load_offset", 1, 2, 3)]},
+        {"load": [("const", 3, 4)]},
+        {"store": [("store", 1, 2), ("vstore", 1, 8)], "flow": [("vselect", 8, 16, 24, 32)]},
+        {"flow": [("select", 1, 2, 3, 4)], "debug": [("compare", 1, ("k",)), ("comment", "x")]},
+        {"flow": [("cond_jump_rel", 1, -3)], "debug": [("vcompare", 8, [("k",)] * 8)]},
+        {"flow": [("jump_indirect", 1)]},
+        {"flow": [("trace_write", 1)]},
+        {"flow": [("halt",)]},
+        {"flow": [("pause",)]},
+        {"flow": [("coreid", 1)]},
+        {"flow": [("add_imm", 1, 2, -5)]},
+        {"flow": [("cond_jump", 1, 0)]},
+        {"flow": [("jump", 0)]},
+        {},
+        {"debug": []},
+    ]
+    for debug in (False, True):
+        prepared = Prepared(program)
+        prepared.compile_all(debug)
+        table = prepared.table(debug)
+        assert [pc for pc, f in enumerate(table.code) if f is table.interpreted] == []
 
 
 # ---------------------------------------------------------------- hand programs
