@@ -99,9 +99,17 @@ def lint_report(
     """lint(), with the count of hazards silenced by 'lint:' comments."""
     names = ScratchNames(scratch_map)
     findings = _errors(program, scratch_size)
-    hazards, silenced = _hazards(program, names)
+    accesses = [
+        [
+            (engine, index, slot, access)
+            for engine, index, slot in iter_slots(bundle)
+            if (access := slot_access(engine, slot)) is not None
+        ]
+        for bundle in program
+    ]
+    hazards, silenced = _hazards(program, accesses, names)
     findings += hazards
-    findings += _notes(program, scratch_size, names)
+    findings += _notes(accesses, scratch_size, names)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(
         key=lambda f: (
@@ -154,17 +162,13 @@ def _allowances(bundle: object) -> frozenset[str]:
     return frozenset(allowed)
 
 
-def _hazards(program: Sequence[dict], names: ScratchNames) -> tuple[list[LintFinding], int]:
+def _hazards(
+    program: Sequence[dict], accesses: list[list[tuple]], names: ScratchNames
+) -> tuple[list[LintFinding], int]:
     found: list[LintFinding] = []
     silenced = 0
-    for pc, bundle in enumerate(program):
-        slots = [
-            (engine, index, slot, access)
-            for engine, index, slot in iter_slots(bundle)
-            if engine != "debug"
-            and (access := slot_access(engine, slot)) is not None
-            and (access.reads or access.writes)
-        ]
+    for pc, (bundle, items) in enumerate(zip(program, accesses, strict=True)):
+        slots = [item for item in items if item[0] != "debug" and (item[3].reads or item[3].writes)]
         if len(slots) < 2:
             continue
         writers: dict[int, list[int]] = {}
@@ -231,15 +235,7 @@ def _slot_names(slots: list, numbers: list[int], also: str = "") -> str:
     return ", ".join(f"{slots[n][0]}[{slots[n][1]}]" for n in unique) + f" {also}{verb}"
 
 
-def _notes(program: Sequence[dict], scratch_size: int, names: ScratchNames) -> list[LintFinding]:
-    accesses = [
-        [
-            (engine, index, slot, access)
-            for engine, index, slot in iter_slots(bundle)
-            if (access := slot_access(engine, slot)) is not None
-        ]
-        for bundle in program
-    ]
+def _notes(accesses: list[list[tuple]], scratch_size: int, names: ScratchNames) -> list[LintFinding]:
     read_anywhere = bytearray(scratch_size)
     for bundle in accesses:
         for *_, access in bundle:
