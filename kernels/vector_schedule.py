@@ -13,17 +13,17 @@ Memory is not tracked: the caller must not load what an earlier op stores (the v
 stores each group's values once, at the end, and never reads them back).
 
 An op is one or more slots on one engine (a gather is eight `load_offset` slots), placed a few
-at a time as slots free up; it is done when its last slot is placed. A lane-wise VALU op may
-also carry the same work as eight scalar ALU slots: when the six VALU slots of a cycle are
-taken, ready ones overflow onto the ALU's twelve, which would otherwise sit idle.
+at a time as slots free up; it is done when its last slot is placed. A lane-wise VALU op
+(an ALU op on eight lanes) may also run as eight scalar ALU slots: when the six VALU slots of
+a cycle are taken, ready ones overflow onto the ALU's twelve, which would otherwise sit idle.
 
 Each cycle fills every engine with the ready ops of the highest priority. The first pass ranks
 an op by the longest chain of dependent bundles that still follows it (so the slowest work
 starts first) plus the bias its caller gave. Later passes run backwards and forwards again,
 each ranking ops by where the pass before placed them (the "forward-backward improvement" of
 project scheduling): the backward pass packs the end as tightly as the forward one packed the
-start, and the forward pass after it keeps that order while closing the gaps left at the
-start. The shortest of the passes wins.
+start, where the forward pass leaves a ragged tail of latency-bound work. The shortest of the
+passes wins.
 
 Compares (debug slots) are free and take no part in the packing: each one goes, at the end,
 into the bundle right after the writes it checks. A bundle where a write shares the bundle of
@@ -41,8 +41,9 @@ from machine import SLOT_LIMITS, VLEN
 
 #: Engines in the order bundles list them (compares, on "debug", are added last).
 ENGINE_ORDER = ("alu", "valu", "load", "store", "flow")
-#: First pass forward, then backward, then forward again.
-PASSES = 3
+#: A forward pass, then a backward one (a third, forward again, gains nothing on the
+#: standard problem).
+PASSES = 2
 #: The mark that tells `vliwdbg --lint` a bundle reads, on purpose, a word it also writes.
 READS_OLD = ("comment", "lint: reads-old")
 
@@ -58,8 +59,14 @@ class Op:
     slots: tuple[tuple, ...]
     reads: tuple[int, ...]
     writes: tuple[int, ...]
-    alu_lanes: tuple[tuple, ...] | None = None
+    lane_wise: bool = False
     bias: int = 0
+
+
+def alu_lanes(slot: tuple) -> list[tuple]:
+    """A lane-wise VALU slot `(op, dest, a, b)` as eight scalar ALU slots, one per lane."""
+    op, dest, a, b = slot
+    return [(op, dest + i, a + i, b + i) for i in range(VLEN)]
 
 
 def block(addr: int) -> int:
@@ -171,7 +178,7 @@ def _list_schedule(
     remaining = len(ops)
 
     def make_ready(i: int) -> None:
-        heap = ready["valu_lanes" if ops[i].alu_lanes is not None else ops[i].engine]
+        heap = ready["valu_lanes" if ops[i].lane_wise else ops[i].engine]
         heapq.heappush(heap, (-priority[i], i))
 
     def finish(i: int) -> None:
@@ -206,7 +213,7 @@ def _list_schedule(
     def fill(engine: str, bundle: Bundle, heap: list[tuple[int, int]], as_lanes: bool = False) -> None:
         while heap and len(bundle[engine]) < SLOT_LIMITS[engine]:
             i = heapq.heappop(heap)[1]
-            place(engine, bundle, [i, 0, ops[i].alu_lanes if as_lanes else ops[i].slots])
+            place(engine, bundle, [i, 0, alu_lanes(ops[i].slots[0]) if as_lanes else ops[i].slots])
 
     for i, n in enumerate(n_unplaced_preds):
         if n == 0:
