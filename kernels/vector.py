@@ -5,10 +5,11 @@ see what full engines look like, and the dense program the debugger is measured 
 
 How it is built. The batch is cut into groups of eight elements, one vector each. Every group
 keeps its values and positions in scratch for the whole run: the values are loaded once and
-stored once (the indices start at 0 and are not judged, so they are neither loaded nor
-stored). The kernel is written as a plain sequence of ops, group after group and round after
-round, just as one would write it for a single group; `vector_schedule.schedule` then packs
-the groups side by side into bundles, keeping every dependency and slot limit.
+stored once. The indices start at 0 and only the values are judged, so the indices are
+neither loaded nor stored: at the end their region still holds the zeros it started with.
+The kernel is written as a plain sequence of ops, group after group and round after round,
+just as one would write it for a single group; `vector_schedule.schedule` then packs the
+groups side by side into bundles, keeping every dependency and slot limit.
 
 The ideas that make it fast:
 - A position is kept as `pos = idx + 1`. The next one is then `2 * pos + bit` (one
@@ -260,7 +261,7 @@ class KernelBuilder:
         self.valu("^", g.val, g.val, g.node)
 
     def _fold_level3(self, g: Group, tree: dict[str, int]) -> None:
-        """val ^= tree[7 + m], m = pos - 8 (bits c2 c1 c0), with node, aux and tmp to work in.
+        """val ^= tree[7 + m], m = pos - 8 = 4*c2 + 2*c1 + c0, with node, aux and tmp to work in.
 
         A plain vselect tree over eight leaves needs four live registers besides val and
         pos; a group has three. So the node is split as lower ^ (lower ^ upper): the value

@@ -19,11 +19,11 @@ a cycle are taken, ready ones overflow onto the ALU's twelve, which would otherw
 
 Each cycle fills every engine with the ready ops of the highest priority. The first pass ranks
 an op by the longest chain of dependent bundles that still follows it (so the slowest work
-starts first) plus the bias its caller gave. Later passes run backwards and forwards again,
-each ranking ops by where the pass before placed them (the "forward-backward improvement" of
-project scheduling): the backward pass packs the end as tightly as the forward one packed the
-start, where the forward pass leaves a ragged tail of latency-bound work. The shortest of the
-passes wins.
+starts first) plus the bias its caller gave. Further passes alternate direction, backward
+first, each ranking ops by where the pass before placed them (the "forward-backward
+improvement" of project scheduling): a backward pass packs the end as tightly as a forward one
+packs the start, where the forward pass leaves a ragged tail of latency-bound work. The
+shortest of the passes wins.
 
 Compares (debug slots) are free and take no part in the packing: each one goes, at the end,
 into the bundle right after the writes it checks. A bundle where a write shares the bundle of
