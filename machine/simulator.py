@@ -74,7 +74,7 @@ class Machine:
             self.trace_path = Path("trace.json").resolve()
             self.trace.write(self.trace_path)
         self._engines: list[EngineCore] | None = None
-        self._writes_cache: dict[int, tuple[tuple[int, ...], list[int]]] = {}
+        self._writes_cache: dict[int, tuple[int, ...]] = {}
 
     def _names(self) -> dict[int, tuple[str, int]]:
         """The kernel's {addr: (name, length)}, empty when it gave no debug info.
@@ -111,7 +111,10 @@ class Machine:
         """
         if self._engines is None:
             prepared = prepare(self.program, scratch_size=self.scratch_size)
-            self._engines = [EngineCore(prepared, self.mem, value_trace=self.value_trace) for _ in self.cores]
+            self._engines = [
+                EngineCore(prepared, self.mem, value_trace=self.value_trace, core_id=core.id)
+                for core in self.cores
+            ]
         for core, eng in zip(self.cores, self._engines, strict=True):
             eng.scratch = core.scratch
             eng.trace_buf = core.trace_buf
@@ -157,41 +160,29 @@ class Machine:
                     self._print_step(eng, program[pc])
                 eng.step()
                 costs_cycle = costs_cycle or eng.cycle != before
-                if not executes:
-                    continue
-                written, coreid_dests = self._writes_of(pc)
-                if core_id:
-                    for dest in coreid_dests:
-                        eng.scratch[dest] = core_id
-                if self.trace is not None:
-                    self.trace.add_bundle(core_id, cycle, program[pc], written, eng.scratch)
+                if self.trace is not None and executes:
+                    self.trace.add_bundle(core_id, cycle, program[pc], self._writes_of(pc), eng.scratch)
             if several:
                 if costs_cycle:
                     self.cycle += 1
             else:
                 self.cycle = engines[0].cycle
 
-    def _writes_of(self, pc: int) -> tuple[tuple[int, ...], list[int]]:
-        """The scratch words the bundle at pc writes, and those of them that a `coreid` leaves
-        holding the core's id.
+    def _writes_of(self, pc: int) -> tuple[int, ...]:
+        """The scratch words the bundle at pc writes, for the trace.
 
-        Every scratch write address is a literal of its slot, so both are known from the
-        bundle alone (and only asked of a bundle that executed, so it is well formed). The
-        engine gives every core id 0, as the take-home has one core; the other cores' ids
-        are put in afterwards, except where a slot visited later wrote the same word.
+        Every scratch write address is a literal of its slot, so this is known from the
+        bundle alone (and asked only of a bundle that executed, so it is well formed); the
+        engine then runs at full speed instead of recording each bundle's writes.
         """
         cached = self._writes_cache.get(pc)
         if cached is None:
-            last_writer_is_coreid: dict[int, bool] = {}
+            words: dict[int, None] = {}
             for engine, slots in self.program[pc].items():
-                if engine == "debug":
-                    continue
-                for slot in slots:
-                    is_coreid = engine == "flow" and slot[0] == "coreid"
-                    for addr in slot_scratch_writes(engine, slot):
-                        last_writer_is_coreid[addr] = is_coreid
-            coreid_dests = [addr for addr, mine in last_writer_is_coreid.items() if mine]
-            cached = self._writes_cache[pc] = (tuple(last_writer_is_coreid), coreid_dests)
+                if engine != "debug":
+                    for slot in slots:
+                        words.update(dict.fromkeys(slot_scratch_writes(engine, slot)))
+            cached = self._writes_cache[pc] = tuple(words)
         return cached
 
     def _print_step(self, eng: EngineCore, bundle: dict) -> None:
