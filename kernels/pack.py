@@ -21,6 +21,11 @@ Memory is tracked by region names the caller gives (`mem=`), because the address
 or store touches are only known when it runs. Loads and stores with the same region keep
 their order; the default region is the whole memory, which is always safe.
 
+A slot that overwrites a word read by an earlier slot may share that slot's bundle (the
+read still sees the old value, as the sequence means it to). vliwdbg's lint reports such a
+bundle as a hazard unless it says the stale read is deliberate, so the packer adds the free
+comment `READS_OLD` ("lint: reads-old") to each bundle where it does this.
+
 Debug compares read their scratch words like any slot and cost nothing, so a compare lands
 right after the slot that made its value and the next writer waits for it. Control flow
 (`pause`, `halt`, jumps) goes through `barrier`, which keeps everything before it before
@@ -45,6 +50,10 @@ from machine.isa import ALU_OPS, MEMORY_ACCESS, OPERAND_ROLES, SCRATCH_SIZE, SLO
 
 #: The region a load or store is taken to touch when `add` is given none: all of memory.
 ALL_MEMORY = "memory"
+
+#: The comment put in a bundle where a slot overwrites a word that another slot of the
+#: same bundle reads (and so sees the old value, as the sequence meant it to).
+READS_OLD = ("comment", "lint: reads-old")
 
 #: Flow ops that change pc or state; only `barrier` places them.
 CONTROL_OPS = frozenset({"halt", "pause", "cond_jump", "cond_jump_rel", "jump", "jump_indirect"})
@@ -113,10 +122,12 @@ class Packer:
     def __init__(self, scratch_size: int = SCRATCH_SIZE) -> None:
         self._scratch = frozenset(range(scratch_size))
         self._scratch_size = scratch_size
-        # Per scratch word: the first bundle a reader may use (after its last write), and
-        # the first bundle a writer may use (after its last write, not before its last read).
+        # Per scratch word: the first bundle a reader may use (the one after its last
+        # write), and the last bundle that read it (a writer may share that bundle).
         self._read_from = [0] * scratch_size
-        self._write_from = [0] * scratch_size
+        self._last_read = [-1] * scratch_size
+        # Bundles where a slot overwrites a word another slot of the bundle reads.
+        self._reads_old: set[int] = set()
         # The same per memory region (and the trace buffer), and over all regions together.
         self._regions: dict[Hashable, list[int]] = {ALL_MEMORY: [0, 0]}
         self._any_region = [0, 0]
@@ -166,13 +177,15 @@ class Packer:
             reads, writes = self._touched(engine, slot, plan)
 
         at = self._floor
-        read_from, write_from = self._read_from, self._write_from
+        read_from, last_read = self._read_from, self._last_read
         for a in reads:
             if read_from[a] > at:
                 at = read_from[a]
         for a in writes:
-            if write_from[a] > at:
-                at = write_from[a]
+            if read_from[a] > at:
+                at = read_from[a]
+            if last_read[a] > at:
+                at = last_read[a]
         access = plan.memory
         if access is not None:
             if slot[0] == "trace_write":
@@ -195,11 +208,13 @@ class Packer:
             if at + 2 >= self._capacity:
                 self._reserve(at)
 
-        for a in reads:
-            if write_from[a] < at:
-                write_from[a] = at
         for a in writes:
-            read_from[a] = write_from[a] = at + 1
+            if last_read[a] == at:
+                self._mark_reads_old(at)
+            read_from[a] = at + 1
+        for a in reads:
+            if last_read[a] < at:
+                last_read[a] = at
         if access is not None:
             self._region_placed(mem, access, at)
         return at
@@ -211,14 +226,16 @@ class Packer:
         scratch = self._scratch
         if not (dest in scratch and x in scratch and y in scratch):
             self._touched("alu", slot, _PLANS["alu", slot[0]])
-        read_from, write_from = self._read_from, self._write_from
+        read_from, last_read = self._read_from, self._last_read
         at = self._floor
         if read_from[x] > at:
             at = read_from[x]
         if read_from[y] > at:
             at = read_from[y]
-        if write_from[dest] > at:
-            at = write_from[dest]
+        if read_from[dest] > at:
+            at = read_from[dest]
+        if last_read[dest] > at:
+            at = last_read[dest]
         placed = self._placed["alu"]
         while placed[at] is not None and len(placed[at]) >= _ALU_LIMIT:
             at += 1
@@ -229,11 +246,13 @@ class Packer:
         if at >= self._length:
             self._length = at + 1
             self._reserve(at)
-        if write_from[x] < at:
-            write_from[x] = at
-        if write_from[y] < at:
-            write_from[y] = at
-        read_from[dest] = write_from[dest] = at + 1
+        if last_read[dest] == at:
+            self._mark_reads_old(at)
+        read_from[dest] = at + 1
+        if last_read[x] < at:
+            last_read[x] = at
+        if last_read[y] < at:
+            last_read[y] = at
         return at
 
     def fence(self) -> None:
@@ -259,7 +278,7 @@ class Packer:
             at += 1
         flow[at] = [slot]
         for a in reads:
-            self._write_from[a] = max(self._write_from[a], at)
+            self._last_read[a] = max(self._last_read[a], at)
         self._length = max(self._length, at + 1)
         self._reserve(at)
         self._floor = at + 1
@@ -285,6 +304,13 @@ class Packer:
         if engine != "debug" or not slot or not isinstance(slot[0], str):
             raise PackError(f"cannot place {engine} slot {slot!r}: unknown engine or op")
         return self._put_debug(slot, max(self._floor, self._length - 1))
+
+    def _mark_reads_old(self, at: int) -> None:
+        """Say in bundle `at` that its stale reads are deliberate, in the comment vliwdbg's
+        lint knows: a packer overlaps a read with the next write on purpose."""
+        if at not in self._reads_old:
+            self._reads_old.add(at)
+            self._put_debug(READS_OLD, at)
 
     def _put_debug(self, slot: tuple, at: int) -> int:
         placed = self._placed["debug"]
