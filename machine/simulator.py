@@ -104,13 +104,15 @@ class Machine:
                 self.trace.write(self.trace_path)
 
     def _push(self) -> list[EngineCore]:
-        """Hand the public state to the engine cores (made on the first run).
+        """Hand the public state to the engine cores (made afresh whenever the program is new).
 
         The engine cores work on the very lists the attributes hold (memory shared by all
         cores), so nothing is copied; only the plain numbers and switches are handed over.
         """
-        if self._engines is None:
-            prepared = prepare(self.program, scratch_size=self.scratch_size)
+        prepared = prepare(self.program, scratch_size=self.scratch_size)
+        if self._engines is None or self._engines[0].prepared is not prepared:
+            # First run, or the program was changed (in place or replaced) since the last.
+            self._writes_cache.clear()
             self._engines = [
                 EngineCore(prepared, self.mem, value_trace=self.value_trace, core_id=core.id)
                 for core in self.cores

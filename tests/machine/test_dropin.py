@@ -259,6 +259,22 @@ def test_state_set_between_runs_is_what_runs():
     assert (m.cores[0].state, m.cores[0].scratch[0], m.cycle) == (CoreState.STOPPED, 42, 3)
 
 
+def test_a_program_changed_between_runs_runs_as_changed():
+    program = [{"alu": [("+", 1, 1, 2)]}, {"flow": [("pause",)]}, {"flow": [("jump", 0)]}]
+    m = Machine([0], program, None)
+    m.cores[0].scratch[2:4] = [1, 10]
+    m.run()
+    m.run()
+    assert m.cores[0].scratch[1] == 2
+    program[0]["alu"][0] = ("+", 1, 1, 3)
+    m.run()
+    assert m.cores[0].scratch[1] == 12
+    m.program = [{"alu": [("*", 1, 1, 3)]}]
+    m.cores[0].pc = 0
+    m.run()
+    assert (m.cores[0].scratch[1], m.cycle) == (120, 9)
+
+
 def test_no_cores_is_a_clear_error():
     with pytest.raises(ValueError, match="n_cores=0"):
         Machine([0], [], None, n_cores=0)
