@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 
@@ -223,7 +222,6 @@ def test_machine_trace_without_debug_info(tmp_path, monkeypatch):
     events = strict_json((tmp_path / "trace.json").read_text())
     assert process_names(events) == {0: "Core 0", 1: "Core 0 Scratch"}
     assert not [e for e in events if e["pid"] == 1 and e["ph"] == "X"]
-    assert not any(isinstance(v, float) and math.isnan(v) for e in events for v in e.values())
 
 
 def test_machine_trace_with_two_cores(tmp_path, monkeypatch):
