@@ -128,6 +128,7 @@ class KernelBuilder:
         self.instrs: list[dict[str, list[tuple]]] = []
         self.scratch_map: dict[int, tuple[str, int]] = {}
         self.reg: dict[str, int] = {}
+        self.stage_regs: list[tuple[int, int]] = []
         self._free = 0
 
     def debug_info(self) -> DebugInfo:
@@ -179,15 +180,19 @@ class KernelBuilder:
             self.alloc(name)
         pk.add("load", ("vload", header, zero), mem="header")
 
-        def const(name: str, value: int) -> None:
-            pk.add("load", ("const", self.alloc(name), value))
+        def const(name: str, value: int) -> int:
+            addr = self.alloc(name)
+            pk.add("load", ("const", addr, value))
+            return addr
 
         const("one", 1)
         const("two", 2)
         const("lane_stride", len(LANE_NAMES))
-        for k, (_, c, _, _, shift) in enumerate(HASH_STAGES):
-            const(f"stage{k}_const", c)
-            const(f"stage{k}_shift", shift)
+        # Per hash stage, the registers of its constant and its shift amount.
+        self.stage_regs = [
+            (const(f"stage{k}_const", c), const(f"stage{k}_shift", shift))
+            for k, (_, c, _, _, shift) in enumerate(HASH_STAGES)
+        ]
         look = BranchLookahead.from_stages(HASH_STAGES)
         const("lookahead_mul", look.mul)
         const("lookahead_add", look.add)
@@ -234,11 +239,13 @@ class KernelBuilder:
 
         # Hash phase: the chain that sets the pace.
         pk.add("alu", ("^", lane.val, val, lane.node))
-        for k, (op1, _, op2, op3, _) in enumerate(HASH_STAGES):
+        for k, ((op1, _, op2, op3, _), (const, shift)) in enumerate(
+            zip(HASH_STAGES, self.stage_regs, strict=True)
+        ):
             if k == 4:
                 pk.add("alu", ("*", lane.lookahead, lane.val, reg["lookahead_mul"]))
-            pk.add("alu", (op1, lane.mix, lane.val, reg[f"stage{k}_const"]))
-            pk.add("alu", (op3, lane.shift, lane.val, reg[f"stage{k}_shift"]))
+            pk.add("alu", (op1, lane.mix, lane.val, const))
+            pk.add("alu", (op3, lane.shift, lane.val, shift))
             pk.add("alu", (op2, lane.val, lane.mix, lane.shift))
             pk.add("debug", ("compare", lane.val, (r, e, "hash_stage", k)))
             if k == 4:
