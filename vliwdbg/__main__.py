@@ -1,0 +1,7 @@
+"""`python -m vliwdbg`: the same as the `vliwdbg` command."""
+
+import sys
+
+from vliwdbg.cli import main
+
+sys.exit(main())

@@ -1,0 +1,491 @@
+"""A debugging session: one kernel, one problem, one run, and where we are in it.
+
+The session is the one object every face of the debugger looks at: the Textual app, the
+headless --replay runner and the tests all call `execute` with command lines, and read the
+position, the last stop and the breakpoints from here. It owns the run (through the
+timeline, which makes every position reachable again exactly) and decides where moves
+stop; it formats nothing for a screen beyond the one-line stop messages and the command
+output lines that commands.py builds from its answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from machine.engine import Core, RunResult, Write, prepare
+from machine.faults import CompareFault, MachineFault
+from machine.isa import SCRATCH_SIZE, CoreState
+from machine.problem import Problem, make_problem
+from vliwdbg import stops
+from vliwdbg.expr import Expr, ExprError, parse_expr
+from vliwdbg.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.insight.access import ScratchNames
+from vliwdbg.loader import LoadedKernel, load_kernel
+from vliwdbg.operands import slot_text
+from vliwdbg.stops import Breakpoint, Stop, StopTable
+
+DEFAULT_MAX_STEPS = 50_000_000
+
+
+class SessionError(ValueError):
+    """A request the session refuses, with a one-line reason; nothing was changed."""
+
+
+@dataclass
+class CommandResult:
+    """What one command line did. `error` is set (and nothing changed) for a bad command;
+    `failed` marks an `expect` that did not hold."""
+
+    command: str
+    output: list[str]
+    stop: Stop | None = None
+    error: str | None = None
+    quit: bool = False
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class RegionReport:
+    """One memory region against the reference's final memory."""
+
+    name: str
+    start: int
+    length: int
+    differ: list[int]
+    #: For the values region: element -> the last round whose result it holds (0 = the
+    #: initial value, r = after round r), or None when it matches no round.
+    reached: dict[int, int | None] | None = None
+
+
+class Session:
+    """A kernel's program running on a problem, with exact time travel and stops."""
+
+    def __init__(
+        self,
+        kernel: LoadedKernel,
+        problem: Problem,
+        *,
+        pause: bool = True,
+        debug: bool = True,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        checkpoint_interval: int | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.problem = problem
+        self.program: list[dict] = kernel.program
+        self.pause_enabled = pause
+        self.debug_enabled = debug
+        self.max_steps = max_steps
+        self.prepared = prepare(self.program, scratch_size=SCRATCH_SIZE)
+        self.core = Core(
+            self.prepared,
+            list(problem.initial),
+            value_trace=problem.value_trace,
+            enable_pause=pause,
+            enable_debug=debug,
+        )
+        options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
+        self.timeline = Timeline(self.core, **options)
+        self.stops = StopTable(self.program)
+        names: dict[str, tuple[int, int]] = {}
+        for addr, (name, length) in sorted(kernel.scratch_map.items()):
+            names.setdefault(name, (addr, length))
+        self.scratch_names: Mapping[str, tuple[int, int]] = names
+        self.regions: Mapping[str, tuple[int, int]] = problem.regions
+        self._namer = ScratchNames(kernel.scratch_map)
+        self.last_stop: Stop | None = None
+        self.last_changes: list[Write] = []
+        self.recorded: list[str] = []
+        self._occupancy: Any = None
+
+    @classmethod
+    def open(
+        cls,
+        kernel: str | None = None,
+        *,
+        height: int = 10,
+        rounds: int = 16,
+        batch: int = 256,
+        seed: int = 123,
+        pause: bool = True,
+        debug: bool = True,
+        max_steps: int = DEFAULT_MAX_STEPS,
+    ) -> Session:
+        """Build the kernel for the problem's sizes, generate the problem as the take-home's
+        harness does (the reference runs now, once), and stand at step 0.
+        Raises KernelLoadError."""
+        n_nodes = 2 ** (height + 1) - 1
+        loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
+        problem = make_problem(height, rounds, batch, seed)
+        return cls(loaded, problem, pause=pause, debug=debug, max_steps=max_steps)
+
+    # --- the position (EvalContext for expressions) --------------------------------------
+
+    @property
+    def step(self) -> int:
+        return self.core.steps
+
+    @property
+    def cycle(self) -> int:
+        return self.core.cycle
+
+    @property
+    def pc(self) -> int:
+        return self.core.pc
+
+    @property
+    def state(self) -> CoreState:
+        return self.core.state
+
+    @property
+    def scratch(self) -> Sequence[int]:
+        return self.core.scratch
+
+    @property
+    def mem(self) -> Sequence[int]:
+        return self.core.mem
+
+    @property
+    def trace_buf(self) -> Sequence[int]:
+        return self.core.trace_buf
+
+    @property
+    def breakpoints(self) -> list[Breakpoint]:
+        return self.stops.entries
+
+    def breakpoint_pcs(self) -> set[int]:
+        return self.stops.breakpoint_pcs()
+
+    def scratch_word(self, addr: int) -> int:
+        if not 0 <= addr < len(self.core.scratch):
+            raise ExprError(f"s[{addr}] is outside scratch (0..{len(self.core.scratch) - 1})")
+        return self.core.scratch[addr]
+
+    def mem_word(self, addr: int) -> int:
+        if not 0 <= addr < len(self.core.mem):
+            raise ExprError(f"m[{addr}] is outside memory (0..{len(self.core.mem) - 1})")
+        return self.core.mem[addr]
+
+    def ref(self, key: tuple) -> int:
+        try:
+            return self.problem.value_trace[key]
+        except KeyError:
+            raise ExprError(f"the reference trace has no key {key!r}") from None
+
+    def where(self) -> str:
+        return stops.where(self.step, self.cycle, self.pc)
+
+    # --- commands -------------------------------------------------------------------------
+
+    def execute(
+        self, line: str, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> CommandResult:
+        """Run one command line. Never raises for a user's mistake: the result's `error` is
+        a one-line message and nothing was changed. Every command that ran is appended to
+        `recorded`, in the form that replays to the same state."""
+        from vliwdbg.commands import run_line
+
+        return run_line(self, line, cancel=cancel, progress=progress)
+
+    # --- naming ---------------------------------------------------------------------------
+
+    def word_name(self, space: str, addr: int) -> str:
+        """`name[i]` for a named scratch word, `values[3]` for a region's word, else s[A]/m[A]."""
+        if space == "s":
+            return self._namer.word(addr)
+        for region, (start, length) in self.regions.items():
+            if start <= addr < start + length:
+                return f"{region}[{addr - start}]"
+        return f"m[{addr}]"
+
+    def named_slot(self, pc: int, engine: str, index: int) -> str:
+        """The slot as pseudo-code with its scratch operands named: `val = val ^ node`."""
+        return slot_text(engine, self.program[pc][engine][index], self._namer.word)
+
+    def parse(self, text: str) -> Expr:
+        """An expression, with its scratch names checked against this kernel's map."""
+        return parse_expr(text, self.scratch_names)
+
+    def evaluate(self, expr: Expr) -> int | list[int]:
+        return expr.evaluate(self)
+
+    # --- moves ----------------------------------------------------------------------------
+
+    def forward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`step N`: N bundles forward, or less when something stops the way."""
+        return self._move(lambda: self._forward(n, "steps", None, cancel, progress))
+
+    def next_cycles(
+        self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """`next N`: forward until the cycle count has grown by N."""
+        target = self.cycle + n
+        return self._move(lambda: self._forward(self.max_steps, "max-steps", target, cancel, progress))
+
+    def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`continue`: forward to the next stop."""
+        return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
+
+    def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`back N`: N bundles backward, or less when a stop lies on the way."""
+        return self._move(lambda: self._backward(max(0, self.step - n), cancel, progress))
+
+    def reverse(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`rcontinue`: backward to the latest stop before here, else the start."""
+        return self._move(lambda: self._backward(0, cancel, progress))
+
+    def goto_step(self, step: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """Go to a step, ignoring breakpoints. Raises SessionError past the end of the run."""
+        if step < 0:
+            raise SessionError(f"step {step}: steps count from 0")
+        self._check_reachable(step, None)
+        return self._move(lambda: self._goto_step(step, cancel, progress))
+
+    def goto_cycle(
+        self, cycle: int, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """Go to the first step with this cycle count. Raises SessionError past the end."""
+        if cycle < 0:
+            raise SessionError(f"cycle {cycle}: cycles count from 0")
+        self._check_reachable(None, cycle)
+        return self._move(lambda: self._goto_cycle(cycle, cancel, progress))
+
+    def restart(self) -> Stop:
+        """Back to step 0. The history stays: the run is the same run."""
+        return self._move(lambda: self._arrive(self.timeline.seek(0), "start"))
+
+    def _move(self, body: Callable[[], Stop]) -> Stop:
+        scratch, mem = list(self.core.scratch), list(self.core.mem)
+        stop = body()
+        self.last_stop = stop
+        self.last_changes = _diff("s", scratch, self.core.scratch) + _diff("m", mem, self.core.mem)
+        return stop
+
+    def _forward(
+        self,
+        limit: int,
+        limit_kind: str,
+        move_cycle: int | None,
+        cancel: Cancel | None,
+        progress: Progress | None,
+    ) -> Stop:
+        core = self.core
+        if core.state == CoreState.STOPPED:
+            how = self.timeline.end[2] if self.timeline.end else "end"
+            return self._stop("end", stops.end_text(self._values(), self._ref_values(), how))
+        last = self.last_stop
+        skip = last is not None and last.kind == "divergence" and last.step == core.steps
+        outcome = self.timeline.drive(
+            lambda c: self.stops.spec(c.cycle, move_cycle),
+            lambda r: self._is_stop(r, move_cycle),
+            limit=limit,
+            skip_first_debug=skip,
+            cancel=cancel,
+            progress=progress,
+        )
+        return self._arrive(outcome, limit_kind)
+
+    def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        if origin == 0:
+            return self._stop("start", "start of history")
+        try:
+            hit = None
+            if origin - 1 >= max(1, floor):
+                hit = self.timeline.find_last(
+                    max(1, floor),
+                    origin - 1,
+                    lambda c: self.stops.spec(c.cycle),
+                    lambda r: self._is_stop(r, None),
+                    cancel=cancel,
+                    progress=progress,
+                )
+        except Interrupted:
+            return self._stop("interrupted", "interrupted")
+        if hit is not None:
+            self.timeline.seek(hit.step)
+            return self._arrive(Outcome(hit.result.reason, hit.result), "steps")
+        self.timeline.seek(floor)
+        return self._arrive(Outcome("limit"), "start" if floor == 0 else "steps")
+
+    def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
+        if outcome.reason in ("limit", "interrupted"):
+            return self._arrive(outcome, "start" if step == 0 else "steps")
+        self.timeline.seek(origin)
+        self._check_reachable(step, None)
+        raise AssertionError("the run ended before a step that the timeline said it reaches")
+
+    def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        outcome = self.timeline.seek_cycle(cycle, limit=self.max_steps, cancel=cancel, progress=progress)
+        if outcome.reason in ("cycle", "limit", "interrupted"):
+            kind = "start" if self.step == 0 else "cycle"
+            return self._arrive(outcome, "max-steps" if outcome.reason == "limit" else kind)
+        self.timeline.seek(origin)
+        self._check_reachable(None, cycle)
+        raise AssertionError("the run ended before a cycle that the timeline said it reaches")
+
+    def _check_reachable(self, step: int | None, cycle: int | None) -> None:
+        """Refuse a target past the end of the run, once the end is known."""
+        end, fault = self.timeline.end, self.timeline.fault
+        if end is not None and (
+            (step is not None and step > end[0]) or (cycle is not None and cycle > end[1])
+        ):
+            target = f"step {step}" if step is not None else f"cycle {cycle}"
+            raise SessionError(f"{target} is past the end: the program ends at step {end[0]}, cycle {end[1]}")
+        if fault is not None:
+            at, at_cycle, exc = fault
+            if (step is not None and step > at) or (cycle is not None and cycle > at_cycle):
+                target = f"step {step}" if step is not None else f"cycle {cycle}"
+                raise SessionError(
+                    f"{target} is past the end: the run faults at step {at}, cycle {at_cycle}: {exc}"
+                )
+
+    # --- stops ----------------------------------------------------------------------------
+
+    def _holds(self, expr: Expr) -> bool:
+        value = expr.evaluate(self)
+        return bool(value) if isinstance(value, int) else any(value)
+
+    def _reads_now(self) -> tuple[set[int], set[int]]:
+        try:
+            return self.core.reads()
+        except MachineFault:
+            return set(), set()
+
+    def _is_stop(self, result: RunResult, move_cycle: int | None) -> bool:
+        """Whether a candidate stop the engine reports is a real one (no side effects: a
+        backward scan asks this of every candidate in a segment)."""
+        reason = result.reason
+        if reason == "pc":
+            return bool(self.stops.pc_hits(self.pc, self._holds))
+        if reason == "cycle":
+            return (move_cycle is not None and self.cycle >= move_cycle) or bool(
+                self.stops.cycle_hits(self.cycle)
+            )
+        if reason == "watch":
+            return bool(self.stops.watch_hits(result.changes))
+        if reason == "read":
+            return bool(self.stops.read_hits(*self._reads_now()))
+        return True
+
+    def _arrive(self, outcome: Outcome, plain_kind: str) -> Stop:
+        """The Stop for where a drive ended; counts the hits of the entries that stopped it."""
+        reason, result = outcome.reason, outcome.result
+        if reason == "limit":
+            if plain_kind == "max-steps":
+                return self._stop(
+                    "max-steps", f"max-steps: stopped after {self.max_steps} steps (a runaway?)"
+                )
+            if plain_kind == "start":
+                return self._stop("start", "start of history")
+            return self._stop(plain_kind, "")
+        if reason == "interrupted":
+            return self._stop("interrupted", "interrupted")
+        if reason == "cycle" and result is None:
+            return self._stop(
+                "start" if self.step == 0 else "cycle", "start of history" if self.step == 0 else ""
+            )
+        assert result is not None
+        if reason == "pc":
+            hits = self.stops.pc_hits(self.pc, self._holds)
+            return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
+        if reason == "cycle":
+            bps = self.stops.cycle_hits(self.cycle)
+            if bps:
+                return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
+            return self._stop("cycle", "")
+        if reason == "watch":
+            watched = self.stops.watch_hits(result.changes)
+            text = "; ".join(stops.watch_text(bp, ws, self.word_name) for bp, ws in watched)
+            return self._hit("watchpoint", text, [bp for bp, _ in watched])
+        if reason == "read":
+            bps = self.stops.read_hits(*self._reads_now())
+            return self._hit("watchpoint", stops.read_text(bps), bps)
+        if reason == "pause":
+            index = sum(1 for s in self.timeline.pauses if s <= self.step)
+            ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
+            now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
+            return self._stop("pause", stops.pause_text(index, now, refv))
+        if reason in ("halt", "end"):
+            return self._stop("end", stops.end_text(self._values(), self._ref_values(), reason))
+        if reason == "compare" and isinstance(result.fault, CompareFault):
+            return self._stop("divergence", stops.divergence_text(result.fault))
+        if reason in ("fault", "compare") and result.fault is not None:
+            return self._stop("fault", stops.fault_text(result.fault))
+        return self._stop(plain_kind, f"stopped ({reason})")
+
+    def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
+        for bp in bps:
+            bp.hits += 1
+        return self._stop(kind, text, tuple(bp.id for bp in bps))
+
+    def _stop(self, kind: str, text: str, ids: tuple[int, ...] = ()) -> Stop:
+        pos = self.where()
+        message = f"{text} ({pos})" if text else pos
+        return Stop(kind, message, self.step, self.cycle, self.pc, ids)
+
+    # --- the reference ----------------------------------------------------------------------
+
+    def _region(self, mem: Sequence[int], name: str) -> list[int]:
+        start, length = self.regions[name]
+        return list(mem[start : start + length])
+
+    def _values(self) -> list[int]:
+        return self._region(self.core.mem, "values")
+
+    def _ref_values(self) -> list[int]:
+        return self._region(self.problem.final, "values")
+
+    def reference_report(self) -> list[RegionReport]:
+        """The values and indices regions now against the reference's final memory, and for
+        each value the last round whose result it holds (how far each element has got)."""
+        reports = []
+        for name in ("values", "indices"):
+            start, length = self.regions[name]
+            now = self.core.mem[start : start + length]
+            ref = self.problem.final[start : start + length]
+            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
+            reached = self._rounds_reached(now) if name == "values" else None
+            reports.append(RegionReport(name, start, length, differ, reached))
+        return reports
+
+    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
+        trace = self.problem.value_trace
+        rounds = self.problem.rounds
+        reached: dict[int, int | None] = {}
+        for i, value in enumerate(now):
+            found = None
+            for r in range(rounds, 0, -1):
+                if trace.get((r - 1, i, "hashed_val")) == value:
+                    found = r
+                    break
+            if found is None and rounds and trace.get((0, i, "val")) == value:
+                found = 0
+            reached[i] = found
+        return reached
+
+    # --- occupancy ----------------------------------------------------------------------
+
+    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
+        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
+        from vliwdbg.insight.occupancy import Profile, SlotTable
+
+        if self._occupancy is None:
+            self._occupancy = Profile(SlotTable(self.program))
+        profile = self._occupancy
+        if profile.steps < self.step:
+            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
+        now = self.cycle
+        to = now if to_cycle is None else min(to_cycle, now)
+        return profile.report(from_cycle, to)
+
+
+def _diff(space: str, before: Sequence[int], after: Sequence[int]) -> list[Write]:
+    if before == after:
+        return []
+    return [Write(space, i, a, b) for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
