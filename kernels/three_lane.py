@@ -93,6 +93,9 @@ class Lane:
         self.val_in = r(f"val_{name}_in")
         # The element being carried: its index this round, its index after this round
         # (before the wrap to the root), its value, and the value of its current node.
+        # Each round's wrap writes idx_cur from idx_next, so both names stay true in every
+        # bundle with no copy and no reload; round 0 reads the loaded idx_in as its current
+        # index and val_in as its value (renaming, rather than copying them over).
         self.idx_cur = r(f"idx_{name}_cur")
         self.idx_next = r(f"idx_{name}_next")
         self.val = r(f"val_{name}")
@@ -128,7 +131,7 @@ class KernelBuilder:
         self.instrs: list[dict[str, list[tuple]]] = []
         self.scratch_map: dict[int, tuple[str, int]] = {}
         self.reg: dict[str, int] = {}
-        self.stage_regs: list[tuple[int, int]] = []
+        self.stages: list[tuple[str, int, str, str, int]] = []
         self._free = 0
 
     def debug_info(self) -> DebugInfo:
@@ -188,10 +191,10 @@ class KernelBuilder:
         const("one", 1)
         const("two", 2)
         const("lane_stride", len(LANE_NAMES))
-        # Per hash stage, the registers of its constant and its shift amount.
-        self.stage_regs = [
-            (const(f"stage{k}_const", c), const(f"stage{k}_shift", shift))
-            for k, (_, c, _, _, shift) in enumerate(HASH_STAGES)
+        # HASH_STAGES with each constant and shift amount replaced by its register.
+        self.stages = [
+            (op1, const(f"stage{k}_const", c), op2, op3, const(f"stage{k}_shift", shift))
+            for k, (op1, c, op2, op3, shift) in enumerate(HASH_STAGES)
         ]
         look = BranchLookahead.from_stages(HASH_STAGES)
         const("lookahead_mul", look.mul)
@@ -239,9 +242,7 @@ class KernelBuilder:
 
         # Hash phase: the chain that sets the pace.
         pk.add("alu", ("^", lane.val, val, lane.node))
-        for k, ((op1, _, op2, op3, _), (const, shift)) in enumerate(
-            zip(HASH_STAGES, self.stage_regs, strict=True)
-        ):
+        for k, (op1, const, op2, op3, shift) in enumerate(self.stages):
             if k == 4:
                 pk.add("alu", ("*", lane.lookahead, lane.val, reg["lookahead_mul"]))
             pk.add("alu", (op1, lane.mix, lane.val, const))
