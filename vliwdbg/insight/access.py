@@ -27,6 +27,7 @@ class Access:
 NO_ACCESS = Access((), ())
 
 _cache: dict[tuple[str, tuple], Access | None] = {}
+_MISSING = object()
 
 
 def slot_access(engine: str, slot: object) -> Access | None:
@@ -46,9 +47,6 @@ def slot_access(engine: str, slot: object) -> Access | None:
         if len(_cache) < 200_000:
             _cache[key] = hit
     return hit
-
-
-_MISSING = object()
 
 
 def _compute(engine: str, slot: object) -> Access | None:

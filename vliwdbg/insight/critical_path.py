@@ -20,11 +20,19 @@ it. A jump_indirect's targets are data, so they start no block.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from machine.isa import SLOT_LIMITS, TRACE_ENGINES
+from machine.isa import SLOT_LIMITS, TRACE_ENGINES, CoreState
 from vliwdbg.insight.access import format_slot, iter_slots, slot_access
+from vliwdbg.insight.effects import slot_effects
+from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
+
+if TYPE_CHECKING:
+    from machine.engine import Core
+    from vliwdbg.session import Session
 
 _ENDS_BLOCK = {"halt", "pause", "jump", "jump_indirect", "cond_jump", "cond_jump_rel"}
 
@@ -67,6 +75,7 @@ class CriticalPath:
     length: int  # the latency bound: bundles on the longest dependent chain
     chain: list[ChainLink] = field(default_factory=list)
     unit: str = "pc"  # "pc" or "step": what first/last count
+    span: str | None = None  # how the heading names the stretch, when not "pcs first..last"
 
     @property
     def resource_bound(self) -> int:
@@ -88,7 +97,8 @@ class CriticalPath:
         """The text `info critical` prints: bounds, verdict, and the chain (shortened in the middle)."""
         bound = max(self.length, self.resource_bound)
         out = [
-            f"{self.unit}s {self.first}..{self.last}: {self.cycles} cycles; latency bound {self.length},"
+            f"{self.span or f'{self.unit}s {self.first}..{self.last}'}: {self.cycles} cycles;"
+            f" latency bound {self.length},"
             f" resource bound {self.resource_bound}"
             + (f" ({self.busiest_engine})" if self.busiest_engine else "")
             + f" -> {self.verdict}"
@@ -183,7 +193,11 @@ def static_critical_path(program: Sequence[dict], first: int, last: int) -> Crit
 
 
 def analyse(
-    bundles: Iterable[tuple[int, bool, list[SlotEvent]]], first: int, last: int, unit: str = "pc"
+    bundles: Iterable[tuple[int, bool, list[SlotEvent]]],
+    first: int,
+    last: int,
+    unit: str = "pc",
+    span: str | None = None,
 ) -> CriticalPath:
     """The chain over bundles given in execution order. Each item is (position, costs a cycle,
     slot events); position is the pc or the step, reported in the chain when unit is "step"."""
@@ -239,4 +253,86 @@ def analyse(
         chain.append(ChainLink(ev.pc, ev.engine, ev.slot_index, ev.slot, depth, step))
         node = pred
     chain.reverse()
-    return CriticalPath(first, last, cycles, slots, best[0], chain, unit)
+    return CriticalPath(first, last, cycles, slots, best[0], chain, unit, span)
+
+
+# --- the executed run ---------------------------------------------------------------------------
+
+_MEMORY_OPS = {("load", op) for op in ("load", "load_offset", "vload")} | {
+    ("store", op) for op in ("store", "vstore")
+}
+
+_executed_cache: weakref.WeakKeyDictionary[Session, dict[tuple, CriticalPath]] = weakref.WeakKeyDictionary()
+
+
+def executed_critical_path(
+    session: Session, from_cycle: int | None = None, to_cycle: int | None = None, cancel: Cancel = None
+) -> CriticalPath:
+    """The critical path of the run as executed over cycles [from_cycle, to_cycle) (default:
+    from the start to the end of the program). An executed run is straight-line (its jumps
+    are resolved) and its memory addresses are known, so memory dependencies are exact. It
+    runs on a core of its own; the session does not move. Cached per session and range.
+    Raises Cancelled when cancel() turns true."""
+    key = (from_cycle, to_cycle)
+    cache = _executed_cache.setdefault(session, {})
+    if key not in cache:
+        cache[key] = _executed(session, from_cycle or 0, to_cycle, cancel)
+    return cache[key]
+
+
+def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> CriticalPath:
+    core = side_core_at_cycle(session, start)
+    program = session.program
+    plans = _plans(program)
+    budget = core.steps + session.max_steps
+    first = core.steps
+    last = [first - 1]
+
+    def bundles() -> Iterable[tuple[int, bool, list[SlotEvent]]]:
+        while (end is None or core.cycle < end) and core.steps < budget:
+            pc = core.pc
+            if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
+                return
+            costs, plan = plans[pc]
+            events = [item if isinstance(item, SlotEvent) else _with_addresses(item, core) for item in plan]
+            step = core.steps
+            poll(cancel, step)
+            yield step, costs, events
+            if not step_over(core):
+                return
+            last[0] = step
+
+    path = analyse(bundles(), first, first, unit="step")
+    path.last = last[0]
+    stop = "the end" if end is None or core.cycle < end else str(core.cycle)
+    path.span = f"cycles {start}..{stop} (steps {first}..{path.last})"
+    return path
+
+
+def _plans(program: Sequence[dict]) -> list[tuple[bool, list]]:
+    """Per pc: whether the bundle costs a cycle, and its slots as SlotEvents, except memory
+    slots, left as (pc, engine, index, slot, access) to get their addresses when they run."""
+    plans = []
+    for pc, bundle in enumerate(program):
+        plan: list = []
+        for engine, index, slot in iter_slots(bundle):
+            if engine == "debug":
+                continue
+            access = slot_access(engine, slot)
+            if access is None:
+                continue
+            if (engine, slot[0]) in _MEMORY_OPS:
+                plan.append((pc, engine, index, slot, access))
+            else:
+                plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
+        costs = isinstance(bundle, dict) and any(e != "debug" for e in bundle)
+        plans.append((costs, plan))
+    return plans
+
+
+def _with_addresses(item: tuple, core: Core) -> SlotEvent:
+    pc, engine, index, slot, access = item
+    deps, _ = slot_effects(engine, slot, core.scratch, core.mem)
+    mem_writes = tuple(a for space, a in deps if space == "m")
+    mem_reads = tuple(a for sources in deps.values() for space, a in sources if space == "m")
+    return SlotEvent(pc, engine, index, slot, access.reads, access.writes, mem_reads, mem_writes)

@@ -1,0 +1,81 @@
+"""Trace export: the file parses as JSON and holds the events of the range asked for."""
+
+import json
+
+import pytest
+
+from machine.problem import make_problem
+from vliwdbg.insight.export import ExportError, export_trace
+from vliwdbg.loader import LoadedKernel
+from vliwdbg.session import Session
+
+PROBLEM = make_problem(height=1, rounds=1, batch_size=2, seed=3)
+PROGRAM = [
+    {"load": [("const", 0, 3), ("const", 1, 4)]},  # cycle 0
+    {"debug": [("comment", "free")]},  # no cycle, no events
+    {"alu": [("+", 2, 0, 1), ("*", 3, 0, 1)]},  # cycle 1
+    {"flow": [("pause",)]},  # cycle 2
+    {"valu": [("vbroadcast", 8, 2)]},  # cycle 3
+    {"flow": [("halt",)]},  # cycle 4
+]
+NAMES = {0: ("a", 1), 1: ("b", 1), 2: ("sum", 1), 8: ("v", 8)}
+
+
+def open_session() -> Session:
+    return Session(LoadedKernel("t", None, PROGRAM, dict(NAMES), [], 0.0), PROBLEM, checkpoint_interval=2)
+
+
+def ops(events: list[dict]) -> list[tuple]:
+    """(cycle, op, thread) of the slot events; threads: alu 1-12, valu 13-18, load 19-20,
+    store 21-22, flow 23."""
+    return [
+        (e["ts"], e["name"], e["tid"]) for e in events if e.get("cat") == "op" and e["pid"] == 0 and e["dur"]
+    ]
+
+
+def test_whole_run_parses_back_with_slot_and_scratch_events(tmp_path):
+    session = open_session()
+    path = tmp_path / "t.json"
+    done = export_trace(session, path)
+    events = json.loads(path.read_text())
+    assert ops(events) == [
+        (0, "const", 19),
+        (0, "const", 20),
+        (1, "+", 1),
+        (1, "*", 2),
+        (2, "pause", 23),
+        (3, "vbroadcast", 13),
+        (4, "halt", 23),
+    ]
+    scratch = [(e["ts"], e["name"], e["tid"]) for e in events if e.get("pid") == 1 and e.get("ph") == "X"]
+    assert scratch == [
+        (0, "3", 100000),
+        (0, "4", 100001),
+        (1, "7", 100002),
+        (3, "7, 7, 7, 7, 7, 7, 7, 7", 100008),
+    ]
+    first = events[0]
+    assert first == {"name": "process_name", "ph": "M", "pid": 0, "tid": 0, "args": {"name": "Core 0"}}
+    assert (done.from_cycle, done.to_cycle, done.bundles) == (0, 5, 5)
+    assert done.line().startswith(f"wrote {path}: cycles 0..5, 5 bundles")
+    assert session.step == 0
+
+
+def test_a_range_of_cycles_from_anywhere_in_history(tmp_path):
+    session = open_session()
+    session.goto_step(6)
+    path = tmp_path / "r.json"
+    done = export_trace(session, path, 1, 3)
+    assert ops(json.loads(path.read_text())) == [(1, "+", 1), (1, "*", 2), (2, "pause", 23)]
+    assert (done.from_cycle, done.to_cycle) == (1, 3)
+    assert session.step == 6
+
+
+def test_bad_ranges_and_paths_are_one_line_errors(tmp_path):
+    session = open_session()
+    with pytest.raises(ExportError, match="empty"):
+        export_trace(session, tmp_path / "x.json", 3, 3)
+    with pytest.raises(ExportError, match="is a directory"):
+        export_trace(session, tmp_path)
+    with pytest.raises(ExportError, match="cannot write"):
+        export_trace(session, tmp_path / "missing" / "x.json")

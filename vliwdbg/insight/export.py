@@ -1,0 +1,97 @@
+"""Trace export: a range of the run as the Chrome trace-event JSON of the take-home's viewer.
+
+`trace FILE [FROM TO]` and `vliwdbg --trace FILE [--from C --to C]` write what the
+take-home's `Machine(trace=True)` writes (machine/trace.py's TraceWriter), for the bundles
+that ran while the cycle counter was in [FROM, TO), so users keep their trace-viewer or
+Perfetto workflow and can aim it at the stretch they are debugging. The range is replayed
+on a core of its own, started from the timeline's nearest checkpoint; the session does not
+move. The scratch process shows an entry whenever a bundle writes any of its words; which
+words a bundle writes is fixed by its slots, so no bundle has to be recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from machine.isa import CoreState
+from machine.trace import TraceWriter
+from vliwdbg.insight.access import iter_slots, slot_access
+from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
+
+if TYPE_CHECKING:
+    from vliwdbg.session import Session
+
+
+class ExportError(ValueError):
+    """A trace that cannot be written, with a one-line reason."""
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    from_cycle: int
+    to_cycle: int  # the cycle count after the last bundle written
+    bundles: int
+    events: int
+
+    def line(self) -> str:
+        return (
+            f"wrote {self.path}: cycles {self.from_cycle}..{self.to_cycle}, {self.bundles} bundles,"
+            f" {self.events} events"
+        )
+
+
+def export_trace(
+    session: Session,
+    path: str | Path,
+    from_cycle: int | None = None,
+    to_cycle: int | None = None,
+    cancel: Cancel = None,
+) -> Exported:
+    """Write the trace of cycles [from_cycle, to_cycle) (default: the whole run) to path.
+    Raises Cancelled (and writes nothing) when cancel() turns true."""
+    start = 0 if from_cycle is None else from_cycle
+    if start < 0:
+        raise ExportError(f"cycle {start} is before the start")
+    if to_cycle is not None and to_cycle <= start:
+        raise ExportError(f"the range {start}..{to_cycle} is empty (TO must be above FROM)")
+    target = Path(path)
+    if target.is_dir():
+        raise ExportError(f"{target} is a directory")
+    writer = TraceWriter(1, session.kernel.scratch_map)
+    program = session.program
+    writes = [_scratch_writes(bundle) for bundle in program]
+    core = side_core_at_cycle(session, start)
+    begin = core.cycle
+    budget = core.steps + session.max_steps
+    bundles = 0
+    while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
+        pc = core.pc
+        if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
+            break
+        poll(cancel, core.steps)
+        cycle = core.cycle
+        if not step_over(core):
+            break
+        if writes[pc] is not None:
+            writer.add_bundle(0, cycle, program[pc], writes[pc], core.scratch)
+            bundles += 1
+    try:
+        writer.write(target)
+    except OSError as exc:
+        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return Exported(target, begin, core.cycle, bundles, len(writer))
+
+
+def _scratch_writes(bundle: dict) -> list[int] | None:
+    """The scratch words a bundle writes, or None for a debug-only bundle (it makes no events)."""
+    if not any(engine != "debug" for engine in bundle):
+        return None
+    words: list[int] = []
+    for engine, _, slot in iter_slots(bundle):
+        access = slot_access(engine, slot)
+        if access is not None:
+            words.extend(access.writes)
+    return words
