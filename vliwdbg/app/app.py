@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class DebuggerApp(App[None]):
         self._cancel = threading.Event()
         self._progress: tuple[int, int] | None = None
         self._started = 0.0
+        self._ticks = 0
         self._ticker: Timer | None = None
         self._last_error: str | None = None
         self._snapshot: Snapshot | None = None
@@ -201,11 +203,12 @@ class DebuggerApp(App[None]):
 
     def _show(self, snapshot: Snapshot) -> None:
         """Draw a snapshot of the session in every pane."""
-        self._snapshot = snapshot
+        previous, self._snapshot = self._snapshot, snapshot
         views = self.views
         if self.session.program is not self.program_pane.program:
             self._load_program()
-        self.program_pane.show(snapshot.pc, views.breakpoint_marks())
+        moved = previous is None or (previous.step, previous.pc) != (snapshot.step, snapshot.pc)
+        self.program_pane.show(snapshot.pc, views.breakpoint_marks(), follow=moved)
         self.query_one("#scratch", ScratchView).show(
             snapshot.scratch, snapshot.scratch_changed, self.hex_mode
         )
@@ -250,6 +253,7 @@ class DebuggerApp(App[None]):
         self._cancel.clear()
         self._progress = None
         self._started = monotonic()
+        self._ticks = 0
         self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
         self.run_worker(partial(self._work, job), thread=True, group="command", exit_on_error=False)
 
@@ -258,7 +262,7 @@ class DebuggerApp(App[None]):
         results: list[tuple[str, CommandResult | BaseException]] = []
 
         def execute(line: str) -> CommandResult:
-            result = self.session.execute(line, cancel=self._cancel.is_set, progress=self._note_progress)
+            result = self.session.execute(line, cancel=self._poll_cancel, progress=self._note_progress)
             results.append((line, result))
             return result
 
@@ -270,6 +274,14 @@ class DebuggerApp(App[None]):
             results.append((job.title, exc))
         self.call_from_thread(self._finished, Done(results, snapshot))
 
+    def _poll_cancel(self) -> bool:
+        """Polled by the session about every millisecond of a run. It also hands the
+        interpreter lock to the UI thread for a moment: a thread of pure Python otherwise
+        keeps it for whole switch intervals, and the UI, which gives it up at every wait
+        for input, gets it back only after each of them, too slowly to see a key."""
+        time.sleep(0)
+        return self._cancel.is_set()
+
     def _note_progress(self, step: int, cycle: int) -> None:
         self._progress = (step, cycle)
 
@@ -277,8 +289,10 @@ class DebuggerApp(App[None]):
         job = self._job
         if job is None or monotonic() - self._started < PROGRESS_AFTER:
             return
+        self._ticks += 1
         step, cycle = self._progress if self._progress else (None, None)
-        self.query_one("#status", StatusBar).show_running(job.title, step, cycle)
+        fraction = self.views.run_fraction(cycle)
+        self.query_one("#status", StatusBar).show_running(job.title, step, cycle, fraction, self._ticks)
 
     def _finished(self, done: Done) -> None:
         self._job = None

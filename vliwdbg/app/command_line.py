@@ -69,7 +69,9 @@ class CommandLine(Input):
             self.words = words
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(placeholder="command (: to focus, tab completes, ? for help)", id=id)
+        super().__init__(
+            placeholder="command (: to focus, tab completes, ? for help)", id=id, select_on_focus=False
+        )
         self.suggester = _GhostCompletion(self)
         self._complete: Completer = lambda text: []
         self.history: list[str] = []
@@ -169,7 +171,8 @@ class CommandLog(LinePane):
         self.write((line, None))
 
     def stop(self, kind: str, message: str) -> None:
-        self.write((f"■ {kind}: ", STOP_LOG_STYLES.get(kind, "bold yellow")), (message, None))
+        """A stop's one-line message (it names its own kind), marked in the kind's colour."""
+        self.write(("■ ", STOP_LOG_STYLES.get(kind, "bold yellow")), (message, "bold"))
 
     def error(self, message: str) -> None:
         self.write((f"error: {message}", "bold red"))

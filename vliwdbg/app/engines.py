@@ -115,7 +115,7 @@ class EnginesView(LinePane):
         return max(SLOT_LIMITS[e] for e in ENGINES) + 1 if width >= 90 else 0
 
     def _fixed_width(self, width: int) -> int:
-        return NAME_WIDTH + self._bar_width(width) + 6 + 7 + 9
+        return NAME_WIDTH + self._bar_width(width) + 6 + 7 + 11
 
     def row_count(self) -> int:
         return 0 if self.figures is None else len(ENGINES) + 3
@@ -134,7 +134,7 @@ class EnginesView(LinePane):
     def _titles(self, figures: EngineFigures, width: int) -> Cells:
         slots = self._bar_width(width) + 6
         text = f"{'engine':<{NAME_WIDTH}}{'this bundle' if slots > 11 else 'slots':<{slots}}{'run':>7}"
-        text += f"{figures.whole_label:>7}  "
+        text += f"{figures.whole_label:>9}  "
         strip = figures.strip
         if strip.cells:
             text += f"occupancy over cycles 0..{strip.span:,}"
@@ -155,7 +155,7 @@ class EnginesView(LinePane):
             cells.append(("░" * (limit - shown) + " " * (bar - limit), self.style("engines--unused")))
         cells.append((f"{used:>2}/{limit:<3}", self.style("engines--full") if full else None))
         cells.append((_percent(figures.run, k), None))
-        cells.append((_percent(figures.whole, k) + "  ", self.style("engines--muted")))
+        cells.append(("  " + _percent(figures.whole, k) + "  ", self.style("engines--muted")))
         cells += self._strip_cells(figures.strip, k, self.strip_width(width))
         return cells
 

@@ -242,16 +242,19 @@ class MemoryView(LinePane):
         if reference is None or i >= len(reference.indices) or i >= len(reference.values):
             return [*cells, value_cell]
         mark, wrong = reference.value_mark(i, value)
+        # An index is judged only beside a value of this round: next to a value that holds
+        # another round's result (a kernel that has not stored yet), it is bound to differ.
+        index_differs = not mark and index != reference.indices[i]
         mark_style = self.style("memory--differs" if wrong else "memory--ref")
         if width < WIDE_BATCH:
-            if not mark and index != reference.indices[i]:
-                mark = "≠"
+            if index_differs:
+                mark, mark_style = "≠", self.style("memory--differs")
             return [*cells, value_cell, (f" {mark}", mark_style)]
         ref = self.style("memory--ref")
         return [
             *cells,
             (" " + format_word(reference.indices[i], self.hex_mode), ref),
-            (" ≠" if index != reference.indices[i] else "  ", self.style("memory--differs")),
+            (" ≠" if index_differs else "  ", self.style("memory--differs")),
             value_cell,
             (" " + format_word(reference.values[i], self.hex_mode), ref),
             (f" {mark}", mark_style),

@@ -13,6 +13,8 @@ from functools import partial
 from typing import Protocol, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.markup import escape
 
 from vliwdbg.commands import Command
 
@@ -58,16 +60,20 @@ class CommandsProvider(Provider):
 
     async def discover(self) -> Hits:
         for entry in self._entries():
-            yield DiscoveryHit(entry.title, partial(self._choose, entry), help=entry.help)
+            choose = partial(self._choose, entry)
+            yield DiscoveryHit(Content(entry.title), choose, entry.title, escape(entry.help))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for entry in self._entries():
-            score = matcher.match(entry.title)
+            score, offsets = matcher.fuzzy_search.match(matcher.query, entry.title)
             if score > 0:
-                yield Hit(
-                    score, matcher.highlight(entry.title), partial(self._choose, entry), help=entry.help
-                )
+                # Usages hold brackets ("step [N]"), which Textual's own highlight would read
+                # as markup; the matched letters are marked on plain text instead.
+                shown = Content(entry.title)
+                for offset in offsets:
+                    shown = shown.stylize(matcher.match_style, offset, offset + 1)
+                yield Hit(score, shown, partial(self._choose, entry), entry.title, escape(entry.help))
 
     def _choose(self, entry: PaletteEntry) -> None:
         self._host.palette_chosen(entry)

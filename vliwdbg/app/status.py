@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import ProgressBar, Static
+from textual.containers import Vertical
+from textual.widgets import Static
 
 #: The take-home's landmarks in cycles: its starting kernel, then the thresholds.
 LANDMARKS = (147_734, 18_532, 2_164, 1_790, 1_579, 1_548, 1_487, 1_363)
@@ -62,8 +62,7 @@ def status_text(figures: StatusFigures) -> Text:
     if figures.error:
         text.append(f"error: {figures.error}", "bold red")
     elif figures.stop_message:
-        style = STOP_STYLES.get(figures.stop_kind or "", "bold")
-        text.append(f"{figures.stop_kind}: " if figures.stop_kind else "", style)
+        text.append("■ ", STOP_STYLES.get(figures.stop_kind or "", "bold"))
         text.append(figures.stop_message)
     text.no_wrap = True
     text.overflow = "ellipsis"
@@ -80,6 +79,24 @@ def landmark_text(cycle: int) -> Text:
     return text
 
 
+BAR_WIDTH = 24
+
+
+def progress_bar(fraction: float | None, tick: int) -> str:
+    """A text bar: filled to `fraction`, or, when the end is not known yet, a block that
+    moves one cell a tick. Drawn as text ten times a second, it costs a line of the status
+    bar; an animated widget would redraw sixty times a second and take the CPU the run
+    needs."""
+    if fraction is None:
+        cells = [" "] * BAR_WIDTH
+        at = tick % (2 * BAR_WIDTH - 2)
+        at = at if at < BAR_WIDTH else 2 * BAR_WIDTH - 2 - at
+        cells[at] = "█"
+        return "".join(cells)
+    filled = round(max(0.0, min(1.0, fraction)) * BAR_WIDTH)
+    return "█" * filled + "░" * (BAR_WIDTH - filled)
+
+
 class StatusBar(Vertical):
     """Two lines at the top: the position and stop, then landmarks or a run's progress."""
 
@@ -89,33 +106,39 @@ class StatusBar(Vertical):
         background: $panel;
         & > #status-line { height: 1; }
         & > #status-second { height: 1; }
-        & #landmarks { width: 1fr; }
-        & #run-progress { display: none; width: auto; }
-        & #run-label { width: 1fr; }
-        &.-running #landmarks { display: none; }
-        &.-running #run-progress { display: block; }
-        & ProgressBar Bar { width: 30; }
+        &.-running #status-second { background: $warning 25%; }
     }
     """
 
     def compose(self) -> ComposeResult:
         yield Static(id="status-line")
-        with Horizontal(id="status-second"):
-            yield Static(id="landmarks")
-            with Horizontal(id="run-progress"):
-                yield ProgressBar(total=None, show_eta=False, show_percentage=False)
-                yield Static(id="run-label")
+        yield Static(id="status-second")
 
     def show(self, figures: StatusFigures) -> None:
         self.query_one("#status-line", Static).update(status_text(figures), layout=False)
-        self.query_one("#landmarks", Static).update(landmark_text(figures.cycle), layout=False)
+        if not self.has_class("-running"):
+            self.query_one("#status-second", Static).update(landmark_text(figures.cycle), layout=False)
+        self._cycle = figures.cycle
 
-    def show_running(self, command: str, step: int | None, cycle: int | None) -> None:
-        """Switch the second line to the progress of a long run (or keep it current)."""
+    def show_running(
+        self, command: str, step: int | None, cycle: int | None, fraction: float | None, tick: int
+    ) -> None:
+        """Show a long run's progress on the second line (called about ten times a second)."""
         self.add_class("-running")
-        moved = "" if cycle is None else f"  cycle {cycle:,}  step {step:,}"
-        label = Text.assemble(("  running ", "bold"), command, moved, ("   escape interrupts", "dim"))
-        self.query_one("#run-label", Static).update(label, layout=False)
+        text = Text.assemble(
+            (" running ", "bold"),
+            (command, "bold"),
+            "  ",
+            (progress_bar(fraction, tick), "yellow"),
+            "" if cycle is None else f"  cycle {cycle:,}  step {step:,}",
+            ("   escape interrupts", "dim"),
+        )
+        self.query_one("#status-second", Static).update(text, layout=False)
 
     def show_idle(self) -> None:
-        self.remove_class("-running")
+        """Back to the landmarks once a run has ended."""
+        if self.has_class("-running"):
+            self.remove_class("-running")
+            self.query_one("#status-second", Static).update(landmark_text(self._cycle), layout=False)
+
+    _cycle = 0

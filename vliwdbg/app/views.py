@@ -27,6 +27,9 @@ from vliwdbg.insight.sourcemap import SourceMap
 if TYPE_CHECKING:
     from vliwdbg.session import Session
 
+#: Most steps the run's occupancy may have to catch up on before a snapshot skips it.
+OCCUPANCY_CATCH_UP = 20_000
+
 _JUMPS = frozenset({"jump", "cond_jump", "cond_jump_rel", "jump_indirect"})
 
 
@@ -76,6 +79,8 @@ class SessionViews:
         #: region changed (it scans the reference trace: milliseconds, not microseconds).
         self._reached: Mapping[int, int | None] = {}
         self._reached_for: Sequence[int] | None = None
+        #: Steps the session's occupancy profile has covered (it only ever grows).
+        self._occupancy_known = 0
 
     # --- fixed for a program --------------------------------------------------------------
 
@@ -107,9 +112,8 @@ class SessionViews:
         kernel = self.session.kernel
         problem = self.session.problem
         lines = [
-            f"{kernel.name}: {len(self.session.program):,} bundles, built in {kernel.build_seconds:.2f} s;"
-            f" height {problem.height}, rounds {problem.rounds}, batch {problem.batch_size},"
-            f" seed {problem.seed}.",
+            f"{kernel.name}: {len(self.session.program):,} bundles; height {problem.height},"
+            f" rounds {problem.rounds}, batch {problem.batch_size}, seed {problem.seed}.",
             *kernel.notes,
             "s step · S back · n next cycle · c continue · C reverse · b breakpoint · : command · ? help",
         ]
@@ -151,7 +155,7 @@ class SessionViews:
         if insight is not None:
             if 0 <= pc < insight.table.size:
                 bundle = dict(zip(ENGINES, insight.table.bundle_counts(pc), strict=True))
-            run = insight.static.report(0, cycle) if insight.straight else session.occupancy()
+            run = insight.static.report(0, cycle) if insight.straight else self._run_occupancy()
         return Snapshot(
             pc=pc,
             step=session.step,
@@ -167,6 +171,18 @@ class SessionViews:
             run=run,
             reference=self._reference(pc),
         )
+
+    def _run_occupancy(self) -> OccupancyReport | None:
+        """The session's occupancy of the run so far, for a program with jumps (where the
+        static profile is not the run). The session learns which bundles ran by running the
+        new stretch again one bundle at a time, so after a long run that costs seconds: the
+        pane then leaves the figure out (`info occupancy` still computes it on request)."""
+        step = self.session.step
+        if step - self._occupancy_known > OCCUPANCY_CATCH_UP:
+            return None
+        report = self.session.occupancy()
+        self._occupancy_known = max(self._occupancy_known, step)
+        return report
 
     def _reference(self, pc: int) -> Reference | None:
         """The reference's indices and values at the start of the round the current bundle
@@ -203,6 +219,15 @@ class SessionViews:
         reached = self._reached
         label = "final" if round_now is None else f"start of round {round_now}"
         return Reference(cached[0], cached[1], label, reached)
+
+    def run_fraction(self, cycle: int | None) -> float | None:
+        """How far `cycle` is through the whole run, once a move has reached its end (the
+        session's timeline knows it then); None before. Safe while a run is under way: it
+        reads one attribute the run sets once."""
+        end = self.session.timeline.end
+        if cycle is None or end is None or not end[1]:
+            return None
+        return cycle / end[1]
 
     def breakpoint_marks(self) -> dict[int, bool]:
         """pc -> enabled, for every pc breakpoint (the program pane's gutter)."""

@@ -34,7 +34,7 @@ def help_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
     table.add_column(style="bold cyan", no_wrap=True)
     table.add_column(ratio=1)
     for left, right in rows:
-        table.add_row(left, right)
+        table.add_row(Text(left), Text(right))
     return table
 
 

@@ -1,0 +1,235 @@
+"""Every key, click and the command line, driven with Pilot on small sessions.
+
+Each key must reach the session as a command (so --record captures it); the tests check the
+session's position and its `recorded` list, not the screen's pixels (the snapshot tests
+do that).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from vliwdbg.app.app import DebuggerApp
+from vliwdbg.app.command_line import CommandLine
+from vliwdbg.app.program import ProgramView
+from vliwdbg.app.scratch import ScratchView
+from vliwdbg.app.screens.help import HelpScreen
+from vliwdbg.session import Session
+
+SIZE = (160, 48)
+
+
+def small_session() -> Session:
+    return Session.open(None, height=3, rounds=2, batch=5)
+
+
+async def settle(app: DebuggerApp, pilot) -> None:
+    """Wait until every command the keys queued has run and the panes show its result."""
+    while app.busy or app.views.insight is None:
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+def log_text(app: DebuggerApp) -> str:
+    return "\n".join(app.log_pane.lines)
+
+
+async def test_step_back_and_next_keys_run_commands():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s")
+        await settle(app, pilot)
+        assert session.step == 2
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert session.step == 1
+        await pilot.press("n")
+        await settle(app, pilot)
+        assert session.cycle == 2
+        assert session.recorded == ["step", "step", "back", "next"]
+        assert app.program_pane.current == session.pc
+        assert "(vliwdbg) back" in log_text(app)
+
+
+async def test_continue_and_reverse_continue_keys():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await settle(app, pilot)
+        assert session.last_stop is not None and session.last_stop.kind == "pause"
+        assert "pause 1 of 2" in str(app.query_one("#status-line").render())
+        await pilot.press("C")
+        await settle(app, pilot)
+        assert session.step == 0
+        assert session.recorded == ["continue", "rcontinue"]
+
+
+async def test_b_toggles_a_breakpoint_on_the_selected_bundle_and_t_runs_to_it():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "down", "b")
+        await settle(app, pilot)
+        assert [(bp.kind, bp.pc) for bp in session.breakpoints] == [("pc", 3)]
+        assert app.program_pane.breakpoints == {3: True}
+        await pilot.press("b")
+        await settle(app, pilot)
+        assert session.breakpoints == []
+        await pilot.press("down", "down", "t")
+        await settle(app, pilot)
+        assert session.pc == 5 and session.breakpoints == []
+        assert session.recorded == ["break pc 3", "delete 1", "break pc 5", "continue", "delete 2"]
+
+
+async def test_clicks_select_a_bundle_and_toggle_its_breakpoint_in_the_gutter():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(ProgramView, offset=(20, 4))
+        assert app.program_pane.selected == 3
+        await pilot.click(ProgramView, offset=(1, 2))
+        await settle(app, pilot)
+        assert [bp.pc for bp in session.breakpoints] == [1]
+        assert session.recorded == ["break pc 1"]
+
+
+async def test_g_opens_goto_and_the_command_line_runs_it():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("g")
+        assert app.focused is app.command_line and app.command_line.value == "goto cycle "
+        await pilot.press("4", "enter")
+        await settle(app, pilot)
+        assert session.cycle == 4
+        assert app.focused is app.program_pane
+        assert session.recorded == ["goto cycle 4"]
+
+
+async def test_x_switches_scratch_and_memory_to_hex():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("x")
+        scratch = app.query_one(ScratchView)
+        assert scratch.hex_mode
+        assert "0x00000000" in scratch.render_line(1).text
+        await pilot.press("x")
+        assert not scratch.hex_mode
+        assert session.recorded == []
+
+
+async def test_command_line_history_completion_and_errors():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        line = app.query_one(CommandLine)
+        await pilot.press("colon")
+        assert app.focused is line
+        await pilot.press(*"print pc + 41", "enter")
+        await settle(app, pilot)
+        assert "41" in app.log_pane.lines[-1]
+        await pilot.press("colon", *"frobnicate", "enter")
+        await settle(app, pilot)
+        assert "unknown command 'frobnicate'" in log_text(app)
+        assert "error: unknown command" in str(app.query_one("#status-line").render())
+        await pilot.press("colon", "up")
+        assert line.value == "frobnicate"
+        await pilot.press("up")
+        assert line.value == "print pc + 41"
+        await pilot.press("down", "down")
+        assert line.value == ""
+        await pilot.press(*"info sc", "tab")
+        assert line.value == "info scratch "
+        await pilot.press("escape")
+        assert app.focused is app.program_pane and line.value == ""
+        assert session.recorded == ["print pc + 41"]
+
+
+async def test_help_screen_opens_and_closes():
+    app = DebuggerApp(small_session())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert ("C", "Reverse") in app.screen.keys
+        assert ("rcontinue", "run backward to the latest stop before here") in app.screen.commands
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_every_command_and_runs_one():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        titles = [entry.title for entry in app.palette_entries()]
+        assert "continue" in titles and "break pc N [if EXPR]" in titles
+        await pilot.press("ctrl+p", *"rcontinue")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert session.recorded == ["rcontinue"]
+
+
+async def test_j_jumps_the_memory_pane_to_an_address():
+    app = DebuggerApp(small_session())
+    async with app.run_test(size=SIZE) as pilot:
+        memory = app.query_one("#memory")
+        memory.focus()
+        await pilot.press("j", *"values", "enter")
+        await pilot.pause()
+        assert memory.scroll_offset.y > 0
+
+
+async def test_q_quits_and_the_record_replays(tmp_path: Path):
+    record = tmp_path / "session.vdb"
+    session = small_session()
+    app = DebuggerApp(session, record=record)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "c", "q")
+        await settle(app, pilot)
+    assert app.return_code == 0
+    lines = [line for line in record.read_text().splitlines() if not line.startswith("#")]
+    assert lines == ["step", "continue", "quit"]
+
+
+RUNAWAY = textwrap.dedent(
+    """
+    class KernelBuilder:
+        def __init__(self):
+            self.instrs = []
+
+        def build_kernel(self, forest_height, n_nodes, batch_size, rounds):
+            self.instrs = [{"alu": [("+", 0, 0, 0)]}, {"flow": [("jump", 0)]}]
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def runaway_kernel(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("kernels") / "runaway.py"
+    path.write_text(RUNAWAY)
+    return str(path)
+
+
+async def test_escape_interrupts_a_long_continue_and_back_steps_from_there(runaway_kernel: str):
+    session = Session.open(runaway_kernel, height=1, rounds=1, batch=1)
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await pilot.pause(0.4)
+        assert app.busy
+        assert app.query_one("#status").has_class("-running")
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert session.last_stop is not None and session.last_stop.kind == "interrupted"
+        assert not app.query_one("#status").has_class("-running")
+        reached = session.step
+        assert reached > 0
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert session.step == reached - 1
