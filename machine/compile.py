@@ -25,6 +25,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+from machine import compose
 from machine.isa import MASK, SLOT_LIMITS, VLEN, CoreState
 from machine.opexpr import ALU_EXPR, lane_expr
 
@@ -52,22 +53,17 @@ class _Slot:
         return name
 
 
-#: `BundleCompiler.compile` gives this for a bundle whose shape has no code yet and is too
-#: heavy to make code for after only this many runs.
-NEW_SHAPE = object()
-
 #: Shapes with at most this many operands (a few scalar slots, one vector slot) are cheap
-#: to compile, so they get code the second time they run; heavier shapes wait for
-#: `HEAVY_SHAPE_RUNS` runs of the bundle.
+#: to compile. A heavier shape gets its own code only when it comes back `HEAVY_REPEATS`
+#: times; until then its bundles are composed from shared slot functions
+#: (`machine.compose`), which costs microseconds instead of milliseconds.
 LIGHT_SHAPE = 40
-HEAVY_SHAPE_RUNS = 8
+HEAVY_REPEATS = 3
 
 
 class BundleCompiler:
     """Compiles bundles for one scratch size and one debug setting; caches code per shape.
 
-    Making code for a new shape costs Python's compiler a millisecond or two for a dense
-    bundle, a thousand times a known shape's cost, so the caller says when that is worth it.
     One-slot bundles repeat a lot (a scalar kernel reuses its registers), so their functions
     are also kept by content.
     """
@@ -77,38 +73,69 @@ class BundleCompiler:
         self.debug = debug
         self.globals = globals_
         self.shapes: dict[tuple, types.CodeType] = {}
+        self.runners: dict[tuple, types.CodeType] = {}
+        self._heavy_seen: dict[tuple, int] = {}
         self._by_content: dict[tuple, Callable] = {}
         self._lanes = tuple(range(scratch_size + VLEN))
+        self._slot_code = compose.SlotCode(globals_)
 
-    def compile(self, bundle: Any, pc: int, runs: int = HEAVY_SHAPE_RUNS) -> Any:
-        """A function for the bundle at pc, which has run `runs` times; None when it must stay
-        interpreted; NEW_SHAPE when its shape is new and heavy and has not run enough."""
+    def compile(self, bundle: Any, pc: int) -> Callable | None:
+        """A function for the bundle at pc, or None when it must stay interpreted."""
         content = _content_key(bundle)
         if content is not None:
             f = self._by_content.get(content)
             if f is not None:
                 return f
         try:
-            shape, values = self._plan(bundle, pc)
+            shape, values, slots = self._plan(bundle, pc)
         except Exception:
             return None
         code = self.shapes.get(shape)
         if code is None:
-            if runs < HEAVY_SHAPE_RUNS and len(values) > LIGHT_SHAPE:
-                return NEW_SHAPE
+            if len(values) > LIGHT_SHAPE:
+                seen = self._heavy_seen[shape] = self._heavy_seen.get(shape, 0) + 1
+                if seen < HEAVY_REPEATS:
+                    return self._compose(slots, shape[-1])
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is not None:
             self._by_content[content] = f
         return f
 
+    def _compose(self, slots: list[tuple[str, str, tuple]], costs: bool) -> Callable:
+        """The bundle as a runner calling shared slot functions (see `machine.compose`)."""
+        accesses = [(engine, op, *_access(engine, op, vals)) for engine, op, vals in slots]
+        fused = compose.plan_phases(accesses)
+        kinds = tuple(
+            (f, compose.commit_kind(engine, op)) for f, (engine, op, _) in zip(fused, slots, strict=True)
+        )
+        args: list = []
+        for is_fused, (engine, op, vals) in zip(fused, slots, strict=True):
+            operands = _compose_operands(engine, op, vals)
+            args.append(self._slot_code.function(engine, op, is_fused, operands))
+            if not is_fused:
+                kind = compose.commit_kind(engine, op)
+                if kind in ("s", "v"):
+                    args.append(operands[0])
+                elif kind in ("cond", "jump"):
+                    args.append(vals[-1])
+        key = (kinds, costs)
+        code = self.runners.get(key)
+        if code is None:
+            namespace: dict[str, Any] = {}
+            exec(compile(compose.runner_source(kinds, costs), "<composed bundle>", "exec"), namespace)
+            code = self.runners[key] = namespace["bundle"].__code__
+        return types.FunctionType(code, self.globals, None, tuple(args))
+
     # ---- planning: validate the bundle and collect its operands
 
-    def _plan(self, bundle: Any, pc: int) -> tuple[tuple, tuple]:
+    def _plan(self, bundle: Any, pc: int) -> tuple[tuple, tuple, list]:
+        """(shape, operand values, [(engine, op, the slot's values)])."""
         if type(bundle) is not dict:
             raise Unfit
         shape: list = []
         values: list = []
+        slots_out: list = []
         costs = False
         size = self.size
         lanes = self._lanes
@@ -118,7 +145,7 @@ class BundleCompiler:
             if engine == "debug":
                 if self.debug:
                     for slot in slots:
-                        self._plan_debug(slot, shape, values)
+                        self._plan_debug(slot, shape, values, slots_out)
                 continue
             if len(slots) > SLOT_LIMITS[engine]:
                 raise Unfit
@@ -127,12 +154,14 @@ class BundleCompiler:
                 if type(slot) is not tuple:
                     raise Unfit
                 op = slot[0]
+                vals = _PLANNERS[engine, op](slot, pc, size, lanes)
                 shape.append((engine, op))
-                values.extend(_PLANNERS[engine, op](slot, pc, size, lanes))
+                values.extend(vals)
+                slots_out.append((engine, op, vals))
         shape.append(costs)
-        return tuple(shape), tuple(values)
+        return tuple(shape), tuple(values), slots_out
 
-    def _plan_debug(self, slot: Any, shape: list, values: list) -> None:
+    def _plan_debug(self, slot: Any, shape: list, values: list, slots_out: list) -> None:
         if type(slot) is not tuple or not slot:
             raise Unfit
         op = slot[0]
@@ -146,6 +175,7 @@ class BundleCompiler:
             hash(key)
             shape.append(("debug", "compare"))
             values.extend((loc, key))
+            slots_out.append(("debug", "compare", (loc, key)))
         else:
             if (type(key) is not list and type(key) is not tuple) or len(key) != VLEN:
                 raise Unfit
@@ -153,7 +183,9 @@ class BundleCompiler:
             for k in key:
                 hash(k)
             shape.append(("debug", "vcompare"))
-            values.extend((loc, loc + VLEN, *key))
+            vals = (loc, loc + VLEN, *key)
+            values.extend(vals)
+            slots_out.append(("debug", "vcompare", vals))
 
     # ---- generating the shared code of a shape
 
@@ -182,6 +214,32 @@ class BundleCompiler:
         namespace: dict[str, Any] = {}
         exec(compile(source, f"<bundle shape {len(self.shapes)}>", "exec"), namespace)
         return namespace["bundle"].__code__
+
+
+_VECTOR_LANES = {("valu", "vbroadcast"), ("valu", "multiply_add"), ("flow", "vselect")}
+
+
+def _compose_operands(engine: str, op: str, vals: tuple) -> tuple:
+    """The planner's operands in the order of the slot function's parameters: lane-wise
+    destinations become (first, first + 8)."""
+    if engine == "valu" or (engine, op) == ("flow", "vselect"):
+        return (vals[0], vals[0] + VLEN, *vals[VLEN:])
+    return vals
+
+
+def _access(engine: str, op: str, vals: tuple) -> tuple[set[int], set[int]]:
+    """Static (scratch reads, scratch writes) of a planned slot (reads of select: both)."""
+    if engine == "valu" or (engine, op) == ("flow", "vselect"):
+        return set(vals[VLEN:]), set(vals[:VLEN])
+    if engine == "alu" or (engine, op) in (("flow", "select"), ("flow", "add_imm")):
+        return set(vals[1:-1] if op == "add_imm" else vals[1:]), {vals[0]}
+    if (engine, op) in (("load", "load"), ("load", "load_offset")):
+        return {vals[1]}, {vals[0]}
+    if (engine, op) == ("load", "vload"):
+        return {vals[2]}, set(range(vals[0], vals[1]))
+    if (engine, op) in (("load", "const"), ("flow", "coreid")):
+        return set(), {vals[0]}
+    return set(), set()
 
 
 def _content_key(bundle: Any) -> tuple | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from machine import interp
 from machine.check import Finding, check_program
-from machine.compile import HEAVY_SHAPE_RUNS, NEW_SHAPE, BundleCompiler, code_globals
+from machine.compile import BundleCompiler, code_globals
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.isa import MASK, SCRATCH_SIZE, VLEN, CoreState
@@ -131,8 +131,7 @@ class Prepared:
 
     def compile_all(self, debug: bool = True) -> None:
         """Compile every bundle that can be, now: a program about to be run many times (a
-        debugger's, a benchmark's) skips the interpreted runs. Costs a millisecond or two per
-        bundle of a shape not seen before (dense kernels), microseconds otherwise."""
+        debugger's, a benchmark's) skips its interpreted first run."""
         self.table(debug).compile_all()
 
     def freeze(self, pc: int) -> None:
@@ -195,9 +194,8 @@ class _Table:
     """The dispatch table of one prepared program for one debug setting.
 
     Every entry starts as `first`, which interprets the bundle and marks it seen; a bundle
-    seen again is compiled (at once if its shape has code or is light, else after a few
-    more runs: see `machine.compile`); a bundle that cannot be compiled (a static fault, an
-    unusual form) stays interpreted.
+    seen again is compiled (see `machine.compile`); a bundle that cannot be compiled (a
+    static fault, an unusual form) stays interpreted.
     """
 
     def __init__(self, prepared: Prepared, debug: bool) -> None:
@@ -205,7 +203,6 @@ class _Table:
         self.debug = debug
         program = prepared.program
         self.code: list[Callable] = []
-        self.visits: dict[int, int] = {}
         code = self.code
         buffer = interp.buffer
         handlers = interp.HANDLERS
@@ -254,23 +251,18 @@ class _Table:
         self.code.extend([first] * len(program))
         self.compiler = BundleCompiler(prepared.scratch_size, debug, _CODE_GLOBALS)
 
-    def promote(self, pc: int, now: bool = False) -> Callable:
-        """The function to run the bundle at pc from now on (compiled when worth it)."""
-        runs = HEAVY_SHAPE_RUNS if now else self.visits.get(pc, 1) + 1
+    def promote(self, pc: int) -> Callable:
+        """Compile the bundle at pc (or settle on interpreting it) and install the result."""
         self.prepared.freeze(pc)
-        f = self.compiler.compile(self.prepared.program[pc], pc, runs)
-        if f is NEW_SHAPE:
-            self.visits[pc] = runs
-            return self.interpreted
-        self.visits.pop(pc, None)
-        self.code[pc] = f = f or self.interpreted
+        f = self.compiler.compile(self.prepared.program[pc], pc) or self.interpreted
+        self.code[pc] = f
         return f
 
     def compile_all(self) -> None:
         code, fresh = self.code, self.fresh
         for pc in range(len(code)):
             if code[pc] in fresh:
-                self.promote(pc, now=True)
+                self.promote(pc)
 
 
 _CODE_GLOBALS = code_globals(Stopped, interp.Reject)
