@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vliwdbg.insight import cli_modes
 from vliwdbg.loader import KernelLoadError
 from vliwdbg.replay import EXIT_SCRIPT_ERROR, run_script, script_header, write_script
 from vliwdbg.session import DEFAULT_MAX_STEPS, Session
@@ -146,6 +147,8 @@ def _run_app(args: argparse.Namespace) -> int:
 
 MODES: list[Mode] = [
     Mode("replay", _add_replay_arguments, lambda args: args.replay is not None, _run_replay),
+    Mode("lint", cli_modes.add_lint_arguments, cli_modes.lint_selected, cli_modes.run_lint),
+    Mode("trace", cli_modes.add_trace_arguments, cli_modes.trace_selected, cli_modes.run_trace),
 ]
 APP = Mode("app", lambda parser: None, lambda args: True, _run_app)
 

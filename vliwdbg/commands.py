@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from machine.isa import OPERAND_ROLES
 from vliwdbg.expr import ExprError, Location, parse_location
 from vliwdbg.history import Cancel, Progress
+from vliwdbg.insight.queries import INSIGHT_COMMANDS, InsightCommand, InsightError
 from vliwdbg.stops import Stop
 
 if TYPE_CHECKING:
@@ -503,6 +504,18 @@ def cmd_help(session: Session, args: Args) -> Reply:
     return Reply(lines)
 
 
+def _insight(row: InsightCommand) -> Command:
+    """A row of vliwdbg.insight's commands (their answers live there), errors made CommandErrors."""
+
+    def handler(session: Session, args: Args) -> Reply:
+        try:
+            return Reply(row.run(session, args))
+        except InsightError as exc:
+            raise CommandError(str(exc)) from None
+
+    return Command(row.name, row.syntax, row.summary, row.help, handler, row.aliases, completes=row.completes)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command(
         "step",
@@ -689,6 +702,7 @@ COMMANDS: tuple[Command, ...] = (
         cmd_info_program,
         ("where",),
     ),
+    *(_insight(row) for row in INSIGHT_COMMANDS),
     Command(
         "restart",
         "restart",
