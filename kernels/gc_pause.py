@@ -2,9 +2,9 @@
 
 A kernel build makes hundreds of thousands of small tuples, lists and dicts that all live
 as long as the program does. The cyclic collector, triggered by the allocations, walks
-them again and again and finds nothing to free: at the standard size that walking is most
-of the build time (0.33 s of the baseline's 0.45 s). Reference counting frees everything
-as usual while the collector is paused.
+them again and again and finds nothing to free: at the standard size that walking was
+about two thirds of the baseline's build time (0.33 s with it, 0.12 s without). Reference
+counting frees everything as usual while the collector is paused.
 """
 
 from __future__ import annotations
