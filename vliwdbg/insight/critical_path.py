@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -93,15 +93,20 @@ class CriticalPath:
         """'latency-bound' when the chain is longer than the slots need, else 'resource-bound'."""
         return "latency-bound" if self.length > self.resource_bound else "resource-bound"
 
-    def lines(self, max_links: int = 12) -> list[str]:
-        """The text `info critical` prints: bounds, verdict, and the chain (shortened in the middle)."""
+    def lines(
+        self, max_links: int = 12, name_slot: Callable[[int, str, int], str] | None = None
+    ) -> list[str]:
+        """The text `info critical` prints: bounds, verdict, and the chain (shortened in the
+        middle). name_slot(pc, engine, index), when given, writes each slot with names."""
         bound = max(self.length, self.resource_bound)
+        engine = self.busiest_engine
         out = [
             f"{self.span or f'{self.unit}s {self.first}..{self.last}'}: {self.cycles} cycles;"
-            f" latency bound {self.length},"
-            f" resource bound {self.resource_bound}"
-            + (f" ({self.busiest_engine})" if self.busiest_engine else "")
-            + f" -> {self.verdict}"
+            f" latency bound {self.length}, resource bound {self.resource_bound}"
+            + (f" ({engine})" if engine else "")
+            + f" -> {self.verdict}",
+            f"  latency bound: the longest read-after-write chain (as if registers were renamed);"
+            f" resource bound: {f'{engine} slots / {SLOT_LIMITS[engine]}' if engine else 'no slots'}",
         ]
         if bound:
             out.append(f"  {self.cycles - bound} cycles above the larger bound ({self.cycles / bound:.2f}x)")
@@ -116,7 +121,12 @@ class CriticalPath:
                 out.append(f"    ... {len(links) - 2 * (max_links // 2)} more")
                 continue
             at = f"step {link.step} pc {link.pc}" if link.step is not None else f"pc {link.pc}"
-            out.append(f"    {link.depth:>4}  {at} {link.engine}[{link.slot_index}] {format_slot(link.slot)}")
+            text = (
+                format_slot(link.slot)
+                if name_slot is None
+                else name_slot(link.pc, link.engine, link.slot_index)
+            )
+            out.append(f"    {link.depth:>4}  {at} {link.engine}[{link.slot_index}]: {text}")
         return out
 
 

@@ -154,7 +154,7 @@ def _location(session: Session, args: Any) -> Location:
 def info_critical(session: Session, args: Any) -> list[str]:
     lo, hi = _cycle_range(args.text)
     try:
-        return executed_critical_path(session, lo, hi, args.cancel).lines()
+        return executed_critical_path(session, lo, hi, args.cancel).lines(name_slot=session.named_slot)
     except Cancelled:
         raise InsightError("interrupted") from None
 
