@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from vliwdbg.insight import cli_modes
 from vliwdbg.loader import KernelLoadError
-from vliwdbg.replay import EXIT_SCRIPT_ERROR, run_script, script_header, write_script
+from vliwdbg.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
 from vliwdbg.session import DEFAULT_MAX_STEPS, Session
-
-PROG = "vliwdbg"
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ def _run_replay(args: argparse.Namespace) -> int:
 
 def _save_record(args: argparse.Namespace, session: Session) -> None:
     try:
-        write_script(args.record, session.recorded, script_header(sys.argv[1:]))
+        write_script(args.record, session.recorded, script_header(session, args.record))
     except OSError as exc:
         print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
 

@@ -496,6 +496,12 @@ def cmd_help(session: Session, args: Args) -> Reply:
         lines = [f"{c.syntax:<{width}}  {c.summary}" for c in COMMANDS]
         lines.append("# starts a comment. `help COMMAND` tells more, with the aliases.")
         return Reply(lines)
+    words = args.text.split()
+    group = GROUP_ALIASES.get(words[0], words[0])
+    if len(words) == 1 and group in _GROUPS:
+        family = [c for c in COMMANDS if c.name.startswith(group + " ")]
+        width = max(len(c.syntax) for c in family)
+        return Reply([f"{c.syntax:<{width}}  {c.summary}" for c in family])
     command, _rest, _fmt = lookup(args.text)
     lines = [command.syntax, f"  {command.summary}"]
     lines += [f"  {line}" for line in command.help.splitlines()]

@@ -8,14 +8,17 @@ every command ran and every `expect` held, 1 when an `expect` failed (the script
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
 from vliwdbg.commands import PROMPT, strip_comment
-from vliwdbg.session import Session
+from vliwdbg.loader import OUR_KERNELS
+from vliwdbg.session import DEFAULT_MAX_STEPS, Session
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
+PROG = "vliwdbg"
 
 
 def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
@@ -40,9 +43,28 @@ def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, e
     return status
 
 
-def script_header(argv: list[str]) -> str:
-    """A comment line that says how the recording was made."""
-    return "# recorded by: vliwdbg " + " ".join(argv) + "\n"
+def replay_command(session: Session, path: str | Path) -> str:
+    """The command line that replays a script on this session's kernel and problem."""
+    kernel = session.kernel
+    spec = kernel.name if kernel.name in OUR_KERNELS or kernel.path is None else kernel.path
+    parts = [PROG, "--replay", str(path), spec]
+    problem = session.problem
+    for flag, value, default in (
+        ("--height", problem.height, 10),
+        ("--rounds", problem.rounds, 16),
+        ("--batch", problem.batch_size, 256),
+        ("--seed", problem.seed, 123),
+        ("--max-steps", session.max_steps, DEFAULT_MAX_STEPS),
+    ):
+        if value != default:
+            parts += [flag, str(value)]
+    parts += ["--no-pause"] * (not session.pause_enabled) + ["--no-debug"] * (not session.debug_enabled)
+    return " ".join(shlex.quote(part) for part in parts)
+
+
+def script_header(session: Session, path: str | Path) -> str:
+    """A comment line that says how to replay the recording."""
+    return f"# replay with: {replay_command(session, path)}\n"
 
 
 def write_script(path: str | Path, commands: Iterable[str], header: str = "") -> None:

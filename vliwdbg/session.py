@@ -99,6 +99,8 @@ class Session:
         self.last_changes: list[Write] = []
         self.recorded: list[str] = []
         self._occupancy: Any = None
+        #: Per element, value -> the last round whose result it is (0: the initial value).
+        self._round_of: list[dict[int, int]] | None = None
 
     @classmethod
     def open(
@@ -455,19 +457,17 @@ class Session:
         return reports
 
     def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        trace = self.problem.value_trace
-        rounds = self.problem.rounds
-        reached: dict[int, int | None] = {}
-        for i, value in enumerate(now):
-            found = None
-            for r in range(rounds, 0, -1):
-                if trace.get((r - 1, i, "hashed_val")) == value:
-                    found = r
-                    break
-            if found is None and rounds and trace.get((0, i, "val")) == value:
-                found = 0
-            reached[i] = found
-        return reached
+        if self._round_of is None:
+            trace, rounds = self.problem.value_trace, self.problem.rounds
+            self._round_of = []
+            for i in range(self.problem.batch_size):
+                by_value: dict[int, int] = {}
+                if rounds:
+                    by_value[trace[(0, i, "val")]] = 0
+                for r in range(1, rounds + 1):
+                    by_value[trace[(r - 1, i, "hashed_val")]] = r
+                self._round_of.append(by_value)
+        return {i: self._round_of[i].get(value) for i, value in enumerate(now)}
 
     # --- occupancy ----------------------------------------------------------------------
 
