@@ -293,7 +293,7 @@ def executed_critical_path(
 def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> CriticalPath:
     core = side_core_at_cycle(session, start)
     program = session.program
-    plans = _plans(program)
+    plans: dict[int, tuple[bool, list]] = {}
     budget = core.steps + session.max_steps
     first = core.steps
     last = [first - 1]
@@ -303,7 +303,10 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> 
             pc = core.pc
             if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
                 return
-            costs, plan = plans[pc]
+            planned = plans.get(pc)
+            if planned is None:
+                planned = plans[pc] = _plan(pc, program[pc])
+            costs, plan = planned
             events = [item if isinstance(item, SlotEvent) else _with_addresses(item, core) for item in plan]
             step = core.steps
             poll(cancel, step)
@@ -319,25 +322,21 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> 
     return path
 
 
-def _plans(program: Sequence[dict]) -> list[tuple[bool, list]]:
-    """Per pc: whether the bundle costs a cycle, and its slots as SlotEvents, except memory
-    slots, left as (pc, engine, index, slot, access) to get their addresses when they run."""
-    plans = []
-    for pc, bundle in enumerate(program):
-        plan: list = []
-        for engine, index, slot in iter_slots(bundle):
-            if engine == "debug":
-                continue
-            access = slot_access(engine, slot)
-            if access is None:
-                continue
-            if (engine, slot[0]) in _MEMORY_OPS:
-                plan.append((pc, engine, index, slot, access))
-            else:
-                plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
-        costs = isinstance(bundle, dict) and any(e != "debug" for e in bundle)
-        plans.append((costs, plan))
-    return plans
+def _plan(pc: int, bundle: dict) -> tuple[bool, list]:
+    """Whether the bundle costs a cycle, and its slots as SlotEvents, except memory slots,
+    left as (pc, engine, index, slot, access) to get their addresses each time they run."""
+    plan: list = []
+    for engine, index, slot in iter_slots(bundle):
+        if engine == "debug":
+            continue
+        access = slot_access(engine, slot)
+        if access is None:
+            continue
+        if (engine, slot[0]) in _MEMORY_OPS:
+            plan.append((pc, engine, index, slot, access))
+        else:
+            plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
+    return any(e != "debug" for e in bundle), plan
 
 
 def _with_addresses(item: tuple, core: Core) -> SlotEvent:

@@ -62,7 +62,7 @@ def export_trace(
         raise ExportError(f"{target} is a directory")
     writer = TraceWriter(1, session.kernel.scratch_map)
     program = session.program
-    writes = [_scratch_writes(bundle) for bundle in program]
+    writes: dict[int, list[int] | None] = {}
     core = side_core_at_cycle(session, start)
     begin = core.cycle
     budget = core.steps + session.max_steps
@@ -75,8 +75,11 @@ def export_trace(
         cycle = core.cycle
         if not step_over(core):
             break
-        if writes[pc] is not None:
-            writer.add_bundle(0, cycle, program[pc], writes[pc], core.scratch)
+        if pc not in writes:
+            writes[pc] = _scratch_writes(program[pc])
+        written = writes[pc]
+        if written is not None:
+            writer.add_bundle(0, cycle, program[pc], written, core.scratch)
             bundles += 1
     try:
         writer.write(target)
