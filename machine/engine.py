@@ -10,17 +10,20 @@ later run, and every loop, runs compiled. Any exception from a bundle means it f
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from machine import interp
+from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
 from machine.compile import BundleCompiler, code_globals
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
-from machine.isa import MASK, SCRATCH_SIZE, VLEN, CoreState
+from machine.isa import MASK, SCRATCH_SIZE, CoreState
 
 __all__ = [
     "Core",
@@ -110,6 +113,7 @@ class Prepared:
         self._findings: list[Finding] | None = None
         self._tables: dict[bool, _Table] = {}
         self._frozen: list | None = None
+        self._access: AccessIndex | None = None
         self._lock = threading.Lock()
 
     @property
@@ -117,7 +121,6 @@ class Prepared:
         """The static faults of the program (computed on first use: a pass over every slot)."""
         if self._findings is None:
             self._findings = check_program(self.program, self.scratch_size)
-            self._frozen = [_copy_bundle(bundle) for bundle in self.program]
         return self._findings
 
     def table(self, debug: bool) -> _Table:
@@ -132,7 +135,15 @@ class Prepared:
     def compile_all(self, debug: bool = True) -> None:
         """Compile every bundle that can be, now: a program about to be run many times (a
         debugger's, a benchmark's) skips its interpreted first run."""
-        self.table(debug).compile_all()
+        with _collector_paused():
+            self.table(debug).compile_all()
+
+    def access_index(self) -> AccessIndex:
+        """Which bundles may touch which words (made on first use, for watchpoints)."""
+        if self._access is None:
+            with _collector_paused():
+                self._access = AccessIndex(self.program)
+        return self._access
 
     def freeze(self, pc: int) -> None:
         """Keep a copy of the bundle at pc, from which something is about to be derived."""
@@ -143,14 +154,32 @@ class Prepared:
             self._frozen[pc] = _copy_bundle(bundle)
 
     def unchanged(self) -> bool:
-        """Whether the program still equals what was derived from it.
+        """Whether the program still equals what the compiled code was made from.
 
-        `_frozen` holds a private copy of every bundle something was derived from (compiled
-        code, findings) and the program's own bundle elsewhere: bundles that are only
-        interpreted are read afresh each time, so their changes need no notice. The
-        comparison runs in C, about 10 ms for 200,000 bundles.
+        `_frozen` holds a private copy of every compiled bundle and the program's own bundle
+        elsewhere: bundles that are only interpreted are read afresh each time, so their
+        changes need no notice. The comparison runs in C, about 10 ms for 200,000 bundles.
         """
         return self._frozen is None or self.program == self._frozen
+
+    def forget_derived(self) -> None:
+        """Drop what is cheap to derive again (findings, the access index), so that a
+        program changed since is seen as it is now."""
+        self._findings = None
+        self._access = None
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector during a bulk build: it makes hundreds of thousands
+    of objects and no garbage cycles, and each full collection would walk them all."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _copy_bundle(bundle: Any) -> Any:
@@ -180,6 +209,7 @@ def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
     with _CACHE_LOCK:
         cached = _CACHE.get(key)
     if cached is not None and cached.program is program and cached.unchanged():
+        cached.forget_derived()
         return cached
     prepared = Prepared(program, scratch_size)
     with _CACHE_LOCK:
@@ -410,12 +440,21 @@ class Core:
         return RunResult(reason, steps, None, changes)
 
     def _run(self, spec: StopSpec) -> tuple[str, int, list[Write]]:
+        """The run loop. Bundles run in bursts through the dispatch table, which stop before
+        any pc that needs a closer look: a breakpoint, a bundle that may write a watched word
+        (run alone, recording its writes) or read one (checked on the state before it)."""
         limit = spec.max_steps if spec.max_steps is not None else _FOREVER
         n_bundles = len(self.program)
         pcs = spec.pcs
         watching = bool(spec.watch_scratch or spec.watch_mem)
         reading = bool(spec.read_scratch or spec.read_mem)
-        stepwise = spec.predicate is not None or watching or reading
+        index = self.prepared.access_index() if watching or reading else None
+        writers = (
+            index.writers(spec.watch_scratch, bool(spec.watch_mem)) if index and watching else frozenset()
+        )
+        readers = index.readers(spec.read_scratch, bool(spec.read_mem)) if index and reading else frozenset()
+        stops = pcs | writers | readers
+        stepwise = spec.predicate is not None
         steps = 0
         first = True
         while True:
@@ -428,19 +467,20 @@ class Core:
             if not first:
                 if pc in pcs:
                     return "pc", steps, []
-                if reading and self._reads_watched(spec):
+                if pc in readers and self._reads_watched(spec):
                     return "read", steps, []
                 if spec.predicate is not None and spec.predicate(self):
                     return "predicate", steps, []
             if pc < 0:
                 raise _RunFault(MachineFault("negative pc", pc=pc, value=pc), steps)
-            if stepwise or (first and spec.skip_first_debug):
+            if stepwise or pc in writers or (first and spec.skip_first_debug):
+                record = pc in writers
                 try:
-                    writes = self.step(record=watching, skip_debug=first and spec.skip_first_debug)
+                    writes = self.step(record=record, skip_debug=first and spec.skip_first_debug)
                 except MachineFault as fault:
                     raise _RunFault(fault, steps) from None
                 steps += 1
-                changes = _watched_changes(writes, spec) if watching else []
+                changes = _watched_changes(writes, spec) if record else []
                 if self.state == _STOPPED:
                     return "halt", steps, changes
                 if self.state == _PAUSED:
@@ -451,7 +491,7 @@ class Core:
                 budget = limit - steps
                 if spec.cycle is not None:
                     budget = min(budget, max(1, spec.cycle - self.cycle))
-                done, kind, fault = self._burst(budget, pcs)
+                done, kind, fault = self._burst(budget, stops)
                 steps += done
                 if fault is not None:
                     raise _RunFault(fault, steps)
@@ -530,16 +570,21 @@ class Core:
     # ---- what a bundle touches
 
     def reads(self, pc: int | None = None) -> tuple[set[int], set[int]]:
-        """Scratch and memory addresses the bundle at pc would read from the current state.
-
-        Debug compares are not counted: they observe the kernel, they are not part of it.
-        Addresses out of range (the bundle would fault) are left out.
-        """
-        return _touches(self, self.pc if pc is None else pc)[0:2]
+        """Scratch and memory addresses the bundle at pc (default: the next) would read from
+        the current state. Debug compares are not counted: they observe the kernel, they
+        are not part of it. Addresses out of range (the bundle would fault) are left out."""
+        rs, rm, _, _ = self._touches(pc)
+        return rs, rm
 
     def bundle_writes(self, pc: int | None = None) -> tuple[set[int], set[int]]:
         """Scratch and memory addresses the bundle at pc would write from the current state."""
-        return _touches(self, self.pc if pc is None else pc)[2:4]
+        _, _, ws, wm = self._touches(pc)
+        return ws, wm
+
+    def _touches(self, pc: int | None) -> tuple[set[int], set[int], set[int], set[int]]:
+        pc = self.pc if pc is None else pc
+        bundle = self.program[pc] if 0 <= pc < len(self.program) else None
+        return touches(bundle, self.scratch, self.mem)
 
 
 _FOREVER = 1 << 62
@@ -578,106 +623,3 @@ def _watched_changes(writes: list[Write] | None, spec: StopSpec) -> list[Write]:
         for w in writes or ()
         if w.old != w.new and (w.addr in spec.watch_scratch if w.space == "s" else w.addr in spec.watch_mem)
     ]
-
-
-def _touches(core: Core, pc: int) -> tuple[set[int], set[int], set[int], set[int]]:
-    """(scratch read, memory read, scratch written, memory written) by the bundle at pc."""
-    rs: set[int] = set()
-    rm: set[int] = set()
-    ws: set[int] = set()
-    wm: set[int] = set()
-    if not 0 <= pc < len(core.program) or not isinstance(core.program[pc], dict):
-        return rs, rm, ws, wm
-    s, m = core.scratch, core.mem
-    size = len(s)
-
-    def sread(addr: int) -> int | None:
-        if 0 <= addr < size:
-            rs.add(addr)
-            return s[addr]
-        return None
-
-    def mread(addr: int | None) -> None:
-        if addr is not None and 0 <= addr < len(m):
-            rm.add(addr)
-
-    def swrite(addr: int) -> None:
-        if 0 <= addr < size:
-            ws.add(addr)
-
-    def mwrite(addr: int | None) -> None:
-        if addr is not None and 0 <= addr < len(m):
-            wm.add(addr)
-
-    for engine, slots in core.program[pc].items():
-        if engine == "debug" or not isinstance(slots, list | tuple):
-            continue
-        for slot in slots:
-            if (
-                not isinstance(slot, tuple | list)
-                or not slot
-                or not all(isinstance(x, int) for x in slot[1:])
-            ):
-                continue
-            _slot_touches(engine, slot, sread, mread, swrite, mwrite)
-    return rs, rm, ws, wm
-
-
-def _slot_touches(engine: str, slot: Any, sread, mread, swrite, mwrite) -> None:
-    op, *a = slot
-    lanes = range(VLEN)
-    if engine == "alu" and len(a) == 3:
-        sread(a[1]), sread(a[2]), swrite(a[0])
-    elif engine == "valu" and op == "vbroadcast" and len(a) == 2:
-        sread(a[1])
-        for i in lanes:
-            swrite(a[0] + i)
-    elif engine == "valu" and len(a) in (3, 4):
-        for i in lanes:
-            for operand in a[1:]:
-                sread(operand + i)
-            swrite(a[0] + i)
-    elif engine == "load" and op == "load" and len(a) == 2:
-        mread(sread(a[1]))
-        swrite(a[0])
-    elif engine == "load" and op == "load_offset" and len(a) == 3:
-        mread(sread(a[1] + a[2]))
-        swrite(a[0] + a[2])
-    elif engine == "load" and op == "vload" and len(a) == 2:
-        base = sread(a[1])
-        for i in lanes:
-            mread(None if base is None else base + i)
-            swrite(a[0] + i)
-    elif engine == "load" and op == "const" and len(a) == 2:
-        swrite(a[0])
-    elif engine == "store" and op == "store" and len(a) == 2:
-        mwrite(sread(a[0]))
-        sread(a[1])
-    elif engine == "store" and op == "vstore" and len(a) == 2:
-        base = sread(a[0])
-        for i in lanes:
-            sread(a[1] + i)
-            mwrite(None if base is None else base + i)
-    elif engine == "flow":
-        _flow_touches(op, a, sread, swrite)
-
-
-def _flow_touches(op: str, a: list[int], sread, swrite) -> None:
-    if op == "select" and len(a) == 4:
-        cond = sread(a[1])
-        if cond is not None:
-            sread(a[2] if cond else a[3])
-        swrite(a[0])
-    elif op == "vselect" and len(a) == 4:
-        for i in range(VLEN):
-            cond = sread(a[1] + i)
-            if cond is not None:
-                sread(a[2] + i if cond else a[3] + i)
-            swrite(a[0] + i)
-    elif op == "add_imm" and len(a) == 3:
-        sread(a[1])
-        swrite(a[0])
-    elif op in ("trace_write", "cond_jump", "cond_jump_rel", "jump_indirect") and a:
-        sread(a[0])
-    elif op == "coreid" and len(a) == 1:
-        swrite(a[0])

@@ -130,7 +130,7 @@ def summary(m, fault):
     return (list(m.scratch), list(m.mem), m.pc, m.cycle, m.state, list(m.trace_buf), where)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), memories, st.booleans(), st.booleans())
 def test_random_programs_agree_with_the_oracle(program, mem, enable_pause, enable_debug):
     kwargs = {"enable_pause": enable_pause, "enable_debug": enable_debug}
@@ -142,3 +142,42 @@ def test_random_programs_agree_with_the_oracle(program, mem, enable_pause, enabl
     compiled.compile_all(enable_debug)
     assert summary(*engine_run(compiled, mem, **kwargs)) == expected
     assert summary(*engine_run(compiled, mem, stepwise=True, **kwargs)) == expected
+
+
+def literal_watch(program, mem, space, addr):
+    """Where a run watching one word stops, found by stepping the oracle: (reason, steps)."""
+    m = LiteralMachine(program, mem, scratch_size=SCRATCH, value_trace=TRACE)
+    words = m.scratch if space == "s" else m.mem
+    for steps in range(STEPS):
+        if m.pc >= len(program):
+            return "end", steps
+        before = words[addr]
+        try:
+            m.step()
+        except MachineFault as exc:
+            return type(exc).__name__, steps
+        if m.state == CoreState.STOPPED:
+            return "halt", steps + 1
+        if m.state == CoreState.PAUSED:
+            return "pause", steps + 1
+        if words[addr] != before:
+            return "watch", steps + 1
+    return "steps", STEPS
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), memories, st.sampled_from(["s", "m"]), st.integers(0, MEM - 1), st.booleans())
+def test_watched_runs_stop_where_the_oracle_says(program, mem, space, addr, compiled):
+    prepared = Prepared(program, SCRATCH)
+    if compiled:
+        prepared.compile_all()
+    core = Core(prepared, mem, value_trace=TRACE)
+    watch = frozenset({addr})
+    spec = StopSpec(max_steps=STEPS, watch_scratch=watch if space == "s" else frozenset())
+    if space == "m":
+        spec = StopSpec(max_steps=STEPS, watch_mem=watch)
+    result = core.run(spec)
+    reason = type(result.fault).__name__ if result.fault else result.reason
+    assert (reason, result.steps) == literal_watch(program, mem, space, addr)
+    if reason == "watch":
+        assert [(w.space, w.addr) for w in result.changes] == [(space, addr)]
