@@ -2,10 +2,12 @@
 
 Each prepared program keeps a dispatch table per debug setting: one callable per pc,
 `f(pc, scratch, mem, core) -> next pc`. A bundle starts out interpreted
-(`machine.interp`); the second time it runs it is compiled into straight-line Python
-(`machine.compile`), so a straight-line kernel's first run costs no preparation and every
-later run, and every loop, runs compiled. Any exception from a bundle means it faults:
-`machine.diagnose` then names the exact fault against the unchanged state.
+(`machine.interp`); the second time it runs it is compiled (`machine.compile`: straight-line
+code shared by bundles of one shape, or for a dense bundle of a new shape, a runner over
+shared slot functions from `machine.compose`). So a straight-line kernel's first run costs
+no preparation, and every later run, and every loop, runs compiled. Any exception from a
+bundle means it faults: `machine.diagnose` then names the exact fault against the unchanged
+state, which no bundle touches before it is sure to complete.
 """
 
 from __future__ import annotations
@@ -110,6 +112,7 @@ class Prepared:
     def __init__(self, program: list[dict], scratch_size: int = SCRATCH_SIZE) -> None:
         self.program = program
         self.scratch_size = scratch_size
+        self.length = len(program)
         self._findings: list[Finding] | None = None
         self._tables: dict[bool, _Table] = {}
         self._frozen: list | None = None
@@ -160,6 +163,8 @@ class Prepared:
         elsewhere: bundles that are only interpreted are read afresh each time, so their
         changes need no notice. The comparison runs in C, about 10 ms for 200,000 bundles.
         """
+        if len(self.program) != self.length:
+            return False
         return self._frozen is None or self.program == self._frozen
 
     def forget_derived(self) -> None:

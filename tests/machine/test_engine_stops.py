@@ -269,6 +269,10 @@ def test_prepare_caches_per_program_and_notices_changes():
     assert core.scratch[1] == 1
     assert prepare(list(program)) is not changed
     assert prepare(program, scratch_size=64) is not changed
+    program.append({"load": [("const", 2, 5)]})
+    core = Core(prepare(program), [0])
+    core.run()
+    assert (core.scratch[2], core.pc) == (5, 3)
 
 
 def test_memory_must_hold_words():
