@@ -79,3 +79,24 @@ def test_bad_ranges_and_paths_are_one_line_errors(tmp_path):
         export_trace(session, tmp_path)
     with pytest.raises(ExportError, match="cannot write"):
         export_trace(session, tmp_path / "missing" / "x.json")
+
+
+@pytest.mark.parametrize("kernel", ["hand-built", "baseline", "three-lane"])
+def test_the_whole_run_matches_the_drop_in_machines_trace(tmp_path, monkeypatch, kernel):
+    from machine import DebugInfo
+    from machine.simulator import Machine
+
+    if kernel == "hand-built":
+        session = Session(LoadedKernel("t", None, PROGRAM, dict(NAMES), [], 0.0), PROBLEM)
+    else:
+        session = Session.open(kernel, height=2, rounds=1, batch=4)
+    monkeypatch.chdir(tmp_path)
+    machine = Machine(
+        session.problem.initial, session.program, DebugInfo(session.kernel.scratch_map), trace=True
+    )
+    machine.enable_debug = False
+    for _ in range(3):  # through both pauses to the end, as the harness does
+        machine.run()
+    theirs = json.loads((tmp_path / "trace.json").read_text())
+    export_trace(session, tmp_path / "ours.json")
+    assert json.loads((tmp_path / "ours.json").read_text()) == theirs
