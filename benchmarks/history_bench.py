@@ -112,6 +112,16 @@ def main() -> None:
     fresh.execute("watch values[3]")
     show("back 1, watching values[3]", latencies(fresh, "back", positions[: args.samples // 3]))
 
+    fresh.execute("delete")
+    fresh.execute("watch forest[0]")
+    end = fresh.timeline.frontier
+    for label, start, command in (("continue", 19, "continue"), ("rcontinue", end, "rcontinue")):
+        fresh.execute(f"goto step {start}")
+        t0 = time.perf_counter()
+        stop = fresh.execute(command).stop
+        seconds = time.perf_counter() - t0
+        print(f"{label} over the whole run, watching a word never written: {seconds:.2f} s (to {stop.kind})")
+
 
 if __name__ == "__main__":
     main()

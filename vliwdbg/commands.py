@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from machine.isa import OPERAND_ROLES
-from vliwdbg.expr import ExprError, Location, parse_location
+from vliwdbg.expr import Expr, ExprError, Location, parse_location
 from vliwdbg.history import Cancel, Progress
 from vliwdbg.insight.queries import INSIGHT_COMMANDS, InsightCommand, InsightError
 from vliwdbg.stops import Stop
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from vliwdbg.session import CommandResult, Session
 
 PROMPT = "(vliwdbg) "
-#: Most words `info mem` and `print` show; more is an error, not a flood.
+#: Most words `info mem` shows; more is an error, not a flood.
 MAX_WORDS = 4096
 WORDS_PER_ROW = 8
 
@@ -110,11 +110,10 @@ def _no_args(args: Args) -> None:
         raise CommandError(f"takes no arguments, got {args.text!r}")
 
 
-def _ids(session: Session, args: Args, *, required: bool) -> list[int]:
+def _ids(session: Session, args: Args) -> list[int]:
+    """The ids named (all of them when none is), each checked to exist before any is used."""
     words = args.text.split()
     if not words:
-        if required:
-            raise CommandError("expected a breakpoint number")
         return [bp.id for bp in session.breakpoints]
     ids = [parse_int(w, "a breakpoint number") for w in words]
     for bp_id in ids:
@@ -123,7 +122,7 @@ def _ids(session: Session, args: Args, *, required: bool) -> list[int]:
     return ids
 
 
-def _expr(session: Session, args: Args, text: str | None = None, offset: int | None = None):
+def _expr(session: Session, args: Args, text: str | None = None, offset: int | None = None) -> Expr:
     """Parse an expression of the argument text; errors point at the column in the line."""
     text = args.text if text is None else text
     offset = args.offset if offset is None else offset
@@ -135,7 +134,7 @@ def _expr(session: Session, args: Args, text: str | None = None, offset: int | N
         raise _placed(exc, offset) from None
 
 
-def _evaluate(session: Session, expr, offset: int) -> int | list[int]:
+def _evaluate(session: Session, expr: Expr, offset: int) -> int | list[int]:
     try:
         return session.evaluate(expr)
     except ExprError as exc:
@@ -177,44 +176,46 @@ def fmt_value(value: int | list[int], fmt: str | None) -> str:
 # --- moves --------------------------------------------------------------------------------
 
 
-def _moved(session: Session, stop: Stop, args: Args) -> Reply:
+def _moved(stop: Stop) -> Reply:
+    """A move's reply. An interrupted move is recorded as the goto that lands where it
+    stopped, since replaying the move itself would run on to its real stop."""
     record = f"goto step {stop.step}" if stop.kind == "interrupted" else None
     return Reply([stop.message], stop=stop, record=record)
 
 
 def cmd_step(session: Session, args: Args) -> Reply:
     n = _count(args)
-    return _moved(session, session.forward(n, cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.forward(n, cancel=args.cancel, progress=args.progress))
 
 
 def cmd_back(session: Session, args: Args) -> Reply:
     n = _count(args)
-    return _moved(session, session.backward(n, cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.backward(n, cancel=args.cancel, progress=args.progress))
 
 
 def cmd_next(session: Session, args: Args) -> Reply:
     n = _count(args, "a cycle count")
-    return _moved(session, session.next_cycles(n, cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.next_cycles(n, cancel=args.cancel, progress=args.progress))
 
 
 def cmd_continue(session: Session, args: Args) -> Reply:
     _no_args(args)
-    return _moved(session, session.resume(cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.resume(cancel=args.cancel, progress=args.progress))
 
 
 def cmd_rcontinue(session: Session, args: Args) -> Reply:
     _no_args(args)
-    return _moved(session, session.reverse(cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.reverse(cancel=args.cancel, progress=args.progress))
 
 
 def cmd_goto_cycle(session: Session, args: Args) -> Reply:
     n = _one_number(args, "a cycle number")
-    return _moved(session, session.goto_cycle(n, cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.goto_cycle(n, cancel=args.cancel, progress=args.progress))
 
 
 def cmd_goto_step(session: Session, args: Args) -> Reply:
     n = _one_number(args, "a step number")
-    return _moved(session, session.goto_step(n, cancel=args.cancel, progress=args.progress), args)
+    return _moved(session.goto_step(n, cancel=args.cancel, progress=args.progress))
 
 
 def cmd_restart(session: Session, args: Args) -> Reply:
@@ -284,7 +285,7 @@ def _watch(kind: str) -> Handler:
 
 
 def cmd_delete(session: Session, args: Args) -> Reply:
-    ids = _ids(session, args, required=False)
+    ids = _ids(session, args)
     session.stops.delete(ids)
     if not ids:
         return Reply(["no breakpoints to delete"])
@@ -293,7 +294,7 @@ def cmd_delete(session: Session, args: Args) -> Reply:
 
 def _enabler(enabled: bool) -> Handler:
     def handler(session: Session, args: Args) -> Reply:
-        ids = _ids(session, args, required=False)
+        ids = _ids(session, args)
         session.stops.set_enabled(ids, enabled)
         word = "enabled" if enabled else "disabled"
         return Reply([f"{word} {', '.join(map(str, ids))}" if ids else "no breakpoints"])

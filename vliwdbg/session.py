@@ -242,7 +242,7 @@ class Session:
         """Go to a step, ignoring breakpoints. Raises SessionError past the end of the run."""
         if step < 0:
             raise SessionError(f"step {step}: steps count from 0")
-        self._check_reachable(step, None)
+        self._refuse_past_end(step, None)
         return self._move(lambda: self._goto_step(step, cancel, progress))
 
     def goto_cycle(
@@ -251,12 +251,17 @@ class Session:
         """Go to the first step with this cycle count. Raises SessionError past the end."""
         if cycle < 0:
             raise SessionError(f"cycle {cycle}: cycles count from 0")
-        self._check_reachable(None, cycle)
+        self._refuse_past_end(None, cycle)
         return self._move(lambda: self._goto_cycle(cycle, cancel, progress))
 
     def restart(self) -> Stop:
         """Back to step 0. The history stays: the run is the same run."""
-        return self._move(lambda: self._arrive(self.timeline.seek(0), "start"))
+
+        def body() -> Stop:
+            self.timeline.seek(0)
+            return self._plain("start")
+
+        return self._move(body)
 
     def _move(self, body: Callable[[], Stop]) -> Stop:
         scratch, mem = list(self.core.scratch), list(self.core.mem)
@@ -310,41 +315,42 @@ class Session:
             self.timeline.seek(hit.step)
             return self._arrive(Outcome(hit.result.reason, hit.result), "steps")
         self.timeline.seek(floor)
-        return self._arrive(Outcome("limit"), "start" if floor == 0 else "steps")
+        return self._plain("steps")
 
     def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
-        if outcome.reason in ("limit", "interrupted"):
-            return self._arrive(outcome, "start" if step == 0 else "steps")
+        if outcome.reason == "limit":
+            return self._plain("steps")
+        if outcome.reason == "interrupted":
+            return self._arrive(outcome, "steps")
         self.timeline.seek(origin)
-        self._check_reachable(step, None)
-        raise AssertionError("the run ended before a step that the timeline said it reaches")
+        self._refuse_past_end(step, None)
+        raise SessionError(f"step {step} cannot be reached")
 
     def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         outcome = self.timeline.seek_cycle(cycle, limit=self.max_steps, cancel=cancel, progress=progress)
-        if outcome.reason in ("cycle", "limit", "interrupted"):
-            kind = "start" if self.step == 0 else "cycle"
-            return self._arrive(outcome, "max-steps" if outcome.reason == "limit" else kind)
+        if outcome.reason == "cycle":
+            return self._plain("cycle")
+        if outcome.reason in ("limit", "interrupted"):
+            return self._arrive(outcome, "max-steps")
         self.timeline.seek(origin)
-        self._check_reachable(None, cycle)
-        raise AssertionError("the run ended before a cycle that the timeline said it reaches")
+        self._refuse_past_end(None, cycle)
+        raise SessionError(f"cycle {cycle} cannot be reached")
 
-    def _check_reachable(self, step: int | None, cycle: int | None) -> None:
-        """Refuse a target past the end of the run, once the end is known."""
-        end, fault = self.timeline.end, self.timeline.fault
-        if end is not None and (
-            (step is not None and step > end[0]) or (cycle is not None and cycle > end[1])
-        ):
-            target = f"step {step}" if step is not None else f"cycle {cycle}"
-            raise SessionError(f"{target} is past the end: the program ends at step {end[0]}, cycle {end[1]}")
-        if fault is not None:
-            at, at_cycle, exc = fault
-            if (step is not None and step > at) or (cycle is not None and cycle > at_cycle):
-                target = f"step {step}" if step is not None else f"cycle {cycle}"
+    def _refuse_past_end(self, step: int | None, cycle: int | None) -> None:
+        """Raise SessionError for a target past the end of the run, once the end is known
+        (a move that finds the end on its way comes back and asks again)."""
+        target = f"step {step}" if step is not None else f"cycle {cycle}"
+        for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
+            if known is None:
+                continue
+            at_step, at_cycle, detail = known
+            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
+                why = f": {detail}" if isinstance(detail, MachineFault) else ""
                 raise SessionError(
-                    f"{target} is past the end: the run faults at step {at}, cycle {at_cycle}: {exc}"
+                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
                 )
 
     # --- stops ----------------------------------------------------------------------------
@@ -383,15 +389,9 @@ class Session:
                 return self._stop(
                     "max-steps", f"max-steps: stopped after {self.max_steps} steps (a runaway?)"
                 )
-            if plain_kind == "start":
-                return self._stop("start", "start of history")
-            return self._stop(plain_kind, "")
+            return self._plain(plain_kind)
         if reason == "interrupted":
             return self._stop("interrupted", "interrupted")
-        if reason == "cycle" and result is None:
-            return self._stop(
-                "start" if self.step == 0 else "cycle", "start of history" if self.step == 0 else ""
-            )
         assert result is not None
         if reason == "pc":
             hits = self.stops.pc_hits(self.pc, self._holds)
@@ -420,6 +420,12 @@ class Session:
         if reason in ("fault", "compare") and result.fault is not None:
             return self._stop("fault", stops.fault_text(result.fault))
         return self._stop(plain_kind, f"stopped ({reason})")
+
+    def _plain(self, kind: str) -> Stop:
+        """A move that ended where it was going: only the position, or the start."""
+        if self.step == 0:
+            return self._stop("start", "start of history")
+        return self._stop(kind, "")
 
     def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
         for bp in bps:

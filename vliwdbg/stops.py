@@ -10,7 +10,7 @@ status bar, a replay transcript and a test can all show it as is.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from machine.engine import StopSpec, Write
 from machine.faults import CompareFault, MachineFault
@@ -120,11 +120,23 @@ class StopTable:
             self._op_pcs = {name: frozenset(pcs) for name, pcs in found.items()}
         return self._op_pcs.get(op, frozenset())
 
-    def add(self, kind: str, text: str, **fields: object) -> Breakpoint:
+    def add(
+        self,
+        kind: str,
+        text: str,
+        *,
+        pc: int | None = None,
+        cycle: int | None = None,
+        op: str | None = None,
+        condition: Expr | None = None,
+        location: Location | None = None,
+    ) -> Breakpoint:
         """A new enabled entry; the caller has validated every field."""
-        bp = Breakpoint(self._next_id, kind, text, **fields)  # type: ignore[arg-type]
-        if kind == "op":
-            bp.pcs = self.pcs_with_op(str(bp.op))
+        bp = Breakpoint(
+            self._next_id, kind, text, pc=pc, cycle=cycle, op=op, condition=condition, location=location
+        )
+        if op is not None:
+            bp.pcs = self.pcs_with_op(op)
         self._items[bp.id] = bp
         self._next_id += 1
         self._changed()
@@ -162,32 +174,24 @@ class StopTable:
         current count matter; `move_cycle` is a move's own target (next, goto cycle).
         """
         if self._base is None:
-            words = {"watch": ({}, {}), "rwatch": ({}, {})}
+            words: dict[tuple[str, str], set[int]] = {
+                (kind, space): set() for kind in ("watch", "rwatch") for space in ("s", "m")
+            }
             for bp in self._enabled("watch", "rwatch"):
                 assert bp.location is not None
-                target = words[bp.kind][0 if bp.location.space == "s" else 1]
-                target.update(dict.fromkeys(bp.location.addresses))
+                words[bp.kind, bp.location.space].update(bp.location.addresses)
             self._base = StopSpec(
                 pcs=frozenset(self.breakpoint_pcs()),
-                watch_scratch=frozenset(words["watch"][0]),
-                watch_mem=frozenset(words["watch"][1]),
-                read_scratch=frozenset(words["rwatch"][0]),
-                read_mem=frozenset(words["rwatch"][1]),
+                watch_scratch=frozenset(words["watch", "s"]),
+                watch_mem=frozenset(words["watch", "m"]),
+                read_scratch=frozenset(words["rwatch", "s"]),
+                read_mem=frozenset(words["rwatch", "m"]),
             )
-            self._cycles = sorted({int(bp.cycle) for bp in self._enabled("cycle")})  # type: ignore[arg-type]
+            self._cycles = sorted({bp.cycle for bp in self._enabled("cycle") if bp.cycle is not None})
         target = next((c for c in self._cycles if c > cycle_now), None)
         if move_cycle is not None and (target is None or move_cycle < target):
             target = move_cycle
-        if target is None:
-            return self._base
-        return StopSpec(
-            pcs=self._base.pcs,
-            cycle=target,
-            watch_scratch=self._base.watch_scratch,
-            watch_mem=self._base.watch_mem,
-            read_scratch=self._base.read_scratch,
-            read_mem=self._base.read_mem,
-        )
+        return self._base if target is None else replace(self._base, cycle=target)
 
     # --- which entries a candidate stop belongs to ---------------------------------------
 
@@ -197,7 +201,7 @@ class StopTable:
         as its note, so the user sees why."""
         hits = []
         for bp in self._enabled("pc", "op"):
-            if (bp.pc if bp.kind == "pc" else None) != pc and pc not in bp.pcs:
+            if not (bp.pc == pc if bp.kind == "pc" else pc in bp.pcs):
                 continue
             note = ""
             if bp.condition is not None:
