@@ -156,7 +156,7 @@ async def test_help_screen_opens_and_closes():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert ("C", "Reverse") in app.screen.keys
+        assert ("C", "run back to the last stop (rcontinue)") in app.screen.keys
         assert ("rcontinue", "run backward to the latest stop before here") in app.screen.commands
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

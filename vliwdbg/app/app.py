@@ -11,7 +11,6 @@ the status line.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from collections import deque
@@ -82,18 +81,18 @@ class DebuggerApp(App[None]):
     COMMANDS = App.COMMANDS | {CommandsProvider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "key_command('step')", "Step"),
-        Binding("S", "key_command('back')", "Back"),
-        Binding("n", "key_command('next')", "Next cycle"),
-        Binding("c", "key_command('continue')", "Continue"),
-        Binding("C", "key_command('rcontinue')", "Reverse"),
-        Binding("b", "toggle_breakpoint", "Break"),
-        Binding("t", "run_to_selected", "Run to"),
-        Binding("g", "goto", "Go to"),
-        Binding("x", "toggle_hex", "Hex"),
-        Binding("colon", "command_line", "Command", key_display=":"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit_debugger", "Quit"),
+        Binding("s", "key_command('step')", "Step", tooltip="step one bundle (step)"),
+        Binding("S", "key_command('back')", "Back", tooltip="go back one bundle (back)"),
+        Binding("n", "key_command('next')", "Next cycle", tooltip="run to the next cycle (next)"),
+        Binding("c", "key_command('continue')", "Continue", tooltip="run to the next stop (continue)"),
+        Binding("C", "key_command('rcontinue')", "Reverse", tooltip="run back to the last stop (rcontinue)"),
+        Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on the selected bundle"),
+        Binding("t", "run_to_selected", "Run to", tooltip="run to the selected bundle"),
+        Binding("g", "goto", "Go to", tooltip="go to a cycle or a step (goto cycle N, goto step N)"),
+        Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal"),
+        Binding("colon", "command_line", "Command", key_display=":", tooltip="type a command"),
+        Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
+        Binding("q", "quit_debugger", "Quit", tooltip="leave the debugger (quit)"),
         Binding("j", "jump", "Jump to address", show=False),
         Binding("escape", "interrupt", "Interrupt", show=False),
     ]
@@ -114,7 +113,7 @@ class DebuggerApp(App[None]):
         super().__init__()
         self.session = session
         self.record = Path(record) if record is not None else None
-        self._record_header = script_header(sys.argv[1:])
+        self._record_header = "" if record is None else script_header(session, record)
         self.views = SessionViews(session)
         self.hex_mode = False
         self._jobs: deque[Job] = deque()
@@ -386,7 +385,7 @@ class DebuggerApp(App[None]):
         line.focus()
 
     def action_help(self) -> None:
-        keys = [(b.key_display or b.key, b.description) for b in self._shown_bindings()]
+        keys = [(b.key_display or b.key, b.tooltip or b.description) for b in self._shown_bindings()]
         commands = [(c.syntax, c.summary) for c in COMMANDS]
         self.push_screen(HelpScreen([*keys, *self.EXTRA_KEYS], commands))
 

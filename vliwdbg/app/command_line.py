@@ -126,7 +126,7 @@ class CommandLog(LinePane):
     A log grows with every command, and a widget whose virtual size changes normally makes
     Textual lay out the whole screen again, which would cost more than the step itself. So
     the log always shows its scrollbar and grows its row count quietly: only the log is
-    redrawn. Long lines are wrapped to the pane's width when written.
+    redrawn. Long lines are wrapped to the pane's width (again when it changes).
     """
 
     MAX_LINES = 2000
@@ -140,25 +140,41 @@ class CommandLog(LinePane):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.can_focus = False
-        self._lines: deque[Cells] = deque(maxlen=self.MAX_LINES)
+        self._entries: deque[Cells] = deque(maxlen=self.MAX_LINES)
+        self._rows: list[Cells] = []
+        self._wrapped_at = 0
 
     @property
     def lines(self) -> list[str]:
-        """The log's text, one string a row (for tests and screenshots)."""
-        return ["".join(text for text, _ in cells) for cells in self._lines]
+        """The log's text, one string an entry (for tests and screenshots)."""
+        return ["".join(text for text, _ in cells) for cells in self._entries]
 
     def row_count(self) -> int:
-        return len(self._lines)
+        return len(self._rows)
 
     def render_row(self, index: int, width: int) -> Cells:
-        return self._lines[index]
+        return self._rows[index]
+
+    def on_resize(self) -> None:
+        """Wrap every entry again to the new width (entries are kept as written)."""
+        width = self.scrollable_content_region.width
+        if width and width != self._wrapped_at:
+            self._wrapped_at = width
+            self._rows = [row for cells in self._entries for row in _wrap(cells, width)]
+            self.update_rows()
+            self.scroll_end(animate=False, immediate=True)
 
     def write(self, *pieces: tuple[str, str | None]) -> None:
-        """Add one line made of (text, style) pieces, wrapped to the width."""
+        """Add one entry made of (text, style) pieces; it is wrapped to the pane's width."""
         cells: Cells = [(text, Style.parse(style) if style else None) for text, style in pieces if text]
-        width = max(20, self.scrollable_content_region.width)
-        self._lines.extend(_wrap(cells, width))
-        rows = len(self._lines)
+        if len(self._entries) == self._entries.maxlen:
+            dropped = len(_wrap(self._entries[0], self._wrapped_at)) if self._wrapped_at else 1
+            del self._rows[:dropped]
+        self._entries.append(cells)
+        if not self._wrapped_at:
+            return
+        self._rows.extend(_wrap(cells, self._wrapped_at))
+        rows = len(self._rows)
         self.set_reactive(Widget.virtual_size, Size(0, rows))
         self.vertical_scrollbar.window_virtual_size = rows
         self.scroll_to(y=max(0, rows - self.rows_visible), animate=False, immediate=True, force=True)
@@ -184,6 +200,7 @@ class CommandLog(LinePane):
 
 def _wrap(cells: Cells, width: int) -> list[Cells]:
     """Cut a line into rows of at most `width` cells; rows after the first are indented."""
+    width = max(width, 8)
     rows: list[Cells] = [[]]
     used = 0
     for text, style in cells:

@@ -82,6 +82,8 @@ class EnginesView(LinePane):
         "engines--muted",
     }
 
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"engines--strip", "engines--marker"})
+
     DEFAULT_CSS = """
     EnginesView {
         & > .engines--title { color: $text-muted; }

@@ -9,6 +9,7 @@ the visible rows of each pane, whatever the program's size.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
+from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
@@ -52,12 +53,18 @@ class LinePane(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._styles: dict[str, Style] = {}
 
+    #: Component classes that paint a background: their style is taken whole (blended
+    #: over the pane's own background), as a partial style would paint a translucent
+    #: colour as if nothing were behind it.
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset()
+
     def style(self, name: str) -> Style:
         """The Rich style of one of this pane's component classes, kept until the CSS
         that applies to the pane changes (focus, theme)."""
         found = self._styles.get(name)
         if found is None:
-            found = self._styles[name] = self.get_component_rich_style(name, partial=True)
+            partial = name not in self.BACKGROUND_CLASSES
+            found = self._styles[name] = self.get_component_rich_style(name, partial=partial)
         return found
 
     def notify_style_update(self) -> None:

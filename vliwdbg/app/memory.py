@@ -107,6 +107,8 @@ class MemoryView(LinePane):
         "memory--changed",
     }
 
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"memory--changed"})
+
     DEFAULT_CSS = """
     MemoryView {
         & > .memory--title { color: $accent; text-style: bold; }

@@ -60,6 +60,8 @@ class ProgramView(LinePane):
         "program--debug",
     }
 
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"program--current", "program--selected"})
+
     DEFAULT_CSS = """
     ProgramView {
         & > .program--current { background: $accent 35%; text-style: bold; }
@@ -166,7 +168,7 @@ class ProgramView(LinePane):
         free = not costs_cycle(bundle)
         cells: Cells = [
             mark,
-            ("▶" if index == self.current else " ", self.style("program--current")),
+            ("▶", self.style("program--current")) if index == self.current else (" ", None),
             (f"{index:>{self._pc_width}}", self.style("program--pc")),
             (" · " if free else "   ", self.style("program--free")),
         ]
@@ -249,9 +251,9 @@ def _clip(cells: Cells, width: int) -> Cells:
 
 
 def _overlay(cells: Cells, style: Style, width: int) -> Cells:
-    """Lay a highlight over every piece of a row and its padding, keeping each piece's colour."""
+    """Lay a highlight under every piece of a row and its padding, keeping each piece's colour."""
     used = sum(len(text) for text, _ in cells)
-    out: Cells = [(text, own + style if own else style) for text, own in cells]
+    out: Cells = [(text, style + own if own else style) for text, own in cells]
     if used < width:
         out.append((" " * (width - used), style))
     return out

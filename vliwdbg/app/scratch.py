@@ -59,6 +59,8 @@ class ScratchView(LinePane):
         "scratch--changed",
     }
 
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"scratch--changed"})
+
     DEFAULT_CSS = """
     ScratchView {
         & > .scratch--title { color: $accent; text-style: bold; }

@@ -14,6 +14,9 @@ import asyncio
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
+
+from textual.pilot import Pilot
 
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.session import Session
@@ -36,8 +39,9 @@ class Shot:
     def open_app(self) -> DebuggerApp:
         return DebuggerApp(Session.open(self.kernel, debug=self.debug))
 
-    async def act(self, app: DebuggerApp, pilot) -> None:
+    async def act(self, pilot: Pilot) -> None:
         """Bring the app to this shot's state, then wait until every pane shows it."""
+        app = cast(DebuggerApp, pilot.app)
         app.command_line.cursor_blink = False
         await settle(app, pilot)
         await pilot.press(*self.keys)
@@ -46,7 +50,7 @@ class Shot:
         await settle(app, pilot)
 
 
-async def settle(app: DebuggerApp, pilot) -> None:
+async def settle(app: DebuggerApp, pilot: Pilot) -> None:
     """Wait for queued commands and the program-wide figures, then for the screen."""
     while app.busy or app.views.insight is None:
         await pilot.pause(0.01)
@@ -86,7 +90,7 @@ def shot(name: str) -> Shot:
 async def save(one: Shot, outdir: Path) -> Path:
     app = one.open_app()
     async with app.run_test(size=one.size) as pilot:
-        await one.act(app, pilot)
+        await one.act(pilot)
         path = outdir / f"{one.name}.svg"
         path.write_text(app.export_screenshot(title=f"vliwdbg: {one.caption}"))
     return path
