@@ -106,6 +106,8 @@ def engine_run(prepared, mem, stepwise=False, **kwargs):
     steps = 0
     while steps < STEPS and core.state != CoreState.STOPPED:
         if stepwise:
+            if core.state == CoreState.PAUSED:
+                core.state = CoreState.RUNNING
             try:
                 core.step(record=True)
             except MachineFault as exc:

@@ -326,3 +326,12 @@ def test_check_program_findings():
     assert "jump target -1" in messages[11] and "negative pc -1" in messages[12]
     assert str(findings[2]).startswith("pc 3, alu slot 0 ('nope', 1, 2, 3): ")
     assert check_program({"not": "a list"})[0].message.startswith("a program is a list")
+
+
+def test_a_paused_core_that_faults_on_step_stays_paused():
+    program = [{"flow": [("pause",)]}, {"alu": [("//", 0, 0, 0)]}]
+    core = Core(prepare(program), [0])
+    assert core.run().reason == "pause"
+    with pytest.raises(MachineFault):
+        core.step()
+    assert (core.state, core.pc, core.cycle) == (CoreState.PAUSED, 1, 1)
