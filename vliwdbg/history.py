@@ -153,7 +153,11 @@ class Timeline:
         start = core.steps
         skip = skip_first_debug
         recheck = False
+        # Only a caller that can interrupt or show progress needs millisecond chunks; the
+        # rest run from checkpoint to checkpoint, which is cheaper.
+        timed = cancel is not None or progress is not None
         last_progress = time.perf_counter()
+        made: tuple[StopSpec, int, bool, StopSpec] | None = None
         while True:
             if limit is not None and core.steps - start >= limit:
                 return Outcome("limit")
@@ -162,15 +166,20 @@ class Timeline:
                 boundary = self._boundary_stop(spec)
                 if boundary is not None and on_stop(boundary):
                     return Outcome(boundary.reason, boundary)
-            n = min(self._chunk, self.interval - core.steps % self.interval)
+            n = self.interval - core.steps % self.interval
+            if timed:
+                n = min(n, self._chunk)
             if limit is not None:
                 n = min(n, limit - (core.steps - start))
+            if made is None or made[:3] != (spec, n, skip):
+                made = (spec, n, skip, replace(spec, max_steps=n, skip_first_debug=skip))
             t0 = time.perf_counter()
-            result = core.run(replace(spec, max_steps=n, skip_first_debug=skip))
+            result = core.run(made[3])
             t1 = time.perf_counter()
             self._after_run(result)
             if result.reason == "steps":
-                self._tune_chunk(result.steps, t1 - t0)
+                if timed:
+                    self._tune_chunk(result.steps, t1 - t0)
             elif result.reason in TERMINAL or on_stop(result):
                 return Outcome(result.reason, result)
             skip = result.reason == "compare"

@@ -96,7 +96,9 @@ class Session:
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
         self._namer = ScratchNames(kernel.scratch_map)
         self.last_stop: Stop | None = None
-        self.last_changes: list[Write] = []
+        #: The words as they were before the last move, and its changes once asked for.
+        self._before: tuple[list[int], list[int]] | None = None
+        self._changes: list[Write] | None = []
         self.recorded: list[str] = []
         self._occupancy: Any = None
         #: Per element, value -> the last round whose result it is (0: the initial value).
@@ -267,8 +269,19 @@ class Session:
         scratch, mem = list(self.core.scratch), list(self.core.mem)
         stop = body()
         self.last_stop = stop
-        self.last_changes = _diff("s", scratch, self.core.scratch) + _diff("m", mem, self.core.mem)
+        self._before = (scratch, mem)
+        self._changes = None
         return stop
+
+    @property
+    def last_changes(self) -> list[Write]:
+        """The words the last move changed, old -> new (for highlighting). Worked out when
+        first asked for, since a replay never asks and a long move changes many words."""
+        if self._changes is None and self._before is not None:
+            scratch, mem = self._before
+            self._changes = _diff("s", scratch, self.core.scratch) + _diff("m", mem, self.core.mem)
+            self._before = None
+        return self._changes or []
 
     def _forward(
         self,
