@@ -1,0 +1,87 @@
+"""What the app reads from the session, on a small real session (no screen)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vliwdbg.app.app import DebuggerApp
+from vliwdbg.app.memory import Reference
+from vliwdbg.app.views import SessionViews
+from vliwdbg.session import Session
+
+
+@pytest.fixture
+def views() -> SessionViews:
+    views = SessionViews(Session.open(None, height=3, rounds=2, batch=5))
+    views.prepare_insight()
+    return views
+
+
+def test_snapshot_copies_the_position_and_the_last_changes(views: SessionViews):
+    session = views.session
+    session.execute("step 3")
+    snapshot = views.snapshot()
+    assert (snapshot.step, snapshot.cycle, snapshot.pc) == (3, session.cycle, session.pc)
+    assert snapshot.scratch == list(session.scratch) and snapshot.scratch is not session.scratch
+    assert snapshot.scratch_changed == {w.addr for w in session.last_changes if w.space == "s"}
+    assert snapshot.run is not None and snapshot.run.cycles == session.cycle
+    assert snapshot.bundle is not None and sum(snapshot.bundle.values()) > 0
+
+
+def test_reference_follows_the_round_and_is_final_at_the_end(views: SessionViews):
+    session = views.session
+    assert views.snapshot().reference.label == "start of round 0"
+    session.execute("continue")
+    session.execute("continue")
+    session.execute("continue")
+    reference = views.snapshot().reference
+    assert session.last_stop.kind == "end" and reference.label == "final"
+    start, batch = session.problem.regions["values"]
+    assert list(reference.values) == session.problem.final[start : start + batch]
+    assert all(reference.value_mark(i, v) == ("", False) for i, v in enumerate(reference.values))
+
+
+def test_value_marks_name_the_round_a_value_holds_or_flag_it():
+    reference = Reference([0, 0], [10, 20], "start of round 1", {0: 0, 1: None})
+    assert reference.value_mark(0, 10) == ("", False)
+    assert reference.value_mark(0, 7) == ("r0", False)
+    assert reference.value_mark(1, 99) == ("≠", True)
+
+
+def test_breakpoint_commands_toggle_and_marks_show_enabled_state(views: SessionViews):
+    session = views.session
+    assert views.toggle_breakpoint_command(4) == "break pc 4"
+    session.execute("break pc 4")
+    session.execute("break pc 6")
+    session.execute("disable 2")
+    assert views.breakpoint_marks() == {4: True, 6: False}
+    assert views.toggle_breakpoint_command(4) == "delete 1"
+
+
+def test_run_fraction_is_known_once_the_end_has_been_reached(views: SessionViews):
+    assert views.run_fraction(10) is None
+    session = views.session
+    for _ in range(3):
+        session.execute("continue")
+    assert views.run_fraction(session.cycle) == 1.0
+
+
+async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):
+    session = Session.open(None, height=3, rounds=2, batch=5)
+    app = DebuggerApp(session)
+
+    def broken(line, **_):
+        raise RuntimeError("the core tripped")
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        monkeypatch.setattr(session, "execute", broken)
+        await pilot.press("s")
+        while app.busy:
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert "internal error in 'step': RuntimeError: the core tripped" in app.log_pane.lines[-1]
+        monkeypatch.undo()
+        await pilot.press("s")
+        while app.busy:
+            await pilot.pause(0.01)
+        assert session.step == 1 and app.is_running
