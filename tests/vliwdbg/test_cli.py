@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -132,3 +133,10 @@ def test_without_the_app_module_the_error_is_one_line(monkeypatch, capsys) -> No
     assert cli.main(["baseline", *SMALL]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("vliwdbg: the terminal app cannot start")
+
+
+def test_the_tour_script_replays_with_every_expect_holding(capsys) -> None:
+    tour = Path(__file__).resolve().parent.parent / "fixtures" / "scripts" / "tour.txt"
+    assert cli.main(["baseline", *SMALL, "--replay", str(tour)]) == 0
+    out = capsys.readouterr().out
+    assert "expect failed" not in out and out.count("\nok\n") == 7
