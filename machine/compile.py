@@ -75,7 +75,7 @@ class BundleCompiler:
         self.shapes: dict[tuple, types.CodeType] = {}
         self.runners: dict[tuple, types.CodeType] = {}
         self._heavy_seen: dict[tuple, int] = {}
-        self._by_content: dict[tuple, Callable] = {}
+        self._by_content: dict[tuple, tuple[Callable, dict]] = {}
         self._lanes = tuple(range(scratch_size + VLEN))
         self._slot_code = compose.SlotCode(globals_)
         #: Slot functions by content: a dense kernel reuses its registers, so its slots
@@ -83,13 +83,17 @@ class BundleCompiler:
         #: compiled program small enough to stay in the caches.
         self._slots: dict[tuple, Callable] = {}
 
-    def compile(self, bundle: Any, pc: int) -> Callable | None:
-        """A function for the bundle at pc, or None when it must stay interpreted."""
+    def compile(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
+        """A function for the bundle at pc and a copy of the bundle it was made from (equal
+        one-slot bundles share theirs), or None when the bundle must stay interpreted."""
         content = _content_key(bundle)
         if content is not None:
-            f = self._by_content.get(content)
-            if f is not None:
-                return f
+            try:
+                known = self._by_content.get(content)
+            except TypeError:
+                content = known = None
+            if known is not None:
+                return known
         try:
             shape, values, slots = self._plan(bundle, pc)
         except Exception:
@@ -99,12 +103,14 @@ class BundleCompiler:
             if len(values) > LIGHT_SHAPE:
                 seen = self._heavy_seen[shape] = self._heavy_seen.get(shape, 0) + 1
                 if seen < HEAVY_REPEATS:
-                    return self._compose(slots, shape[-1])
+                    return self._compose(slots, shape[-1]), copy_bundle(bundle)
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
-        if content is not None:
-            self._by_content[content] = f
-        return f
+        if content is None:
+            return f, copy_bundle(bundle)
+        engine, slot = content
+        compiled = self._by_content[content] = (f, {engine: [slot]})
+        return compiled
 
     def _compose(self, slots: list[tuple[str, str, tuple]], costs: bool) -> Callable:
         """The bundle as a runner calling shared slot functions (see `machine.compose`)."""
@@ -250,6 +256,12 @@ def _access(engine: str, op: str, vals: tuple) -> tuple[set[int], set[int]]:
     return set(), set()
 
 
+def copy_bundle(bundle: dict) -> dict:
+    """A copy of a bundle's mutable structure (its dict and slot lists; the slots, tuples,
+    are shared): what compiled code was made from, to notice later changes."""
+    return dict(zip(bundle, map(list, bundle.values()), strict=True))
+
+
 def _content_key(bundle: Any) -> tuple | None:
     """A key for a one-slot bundle whose function does not depend on its pc, else None."""
     if type(bundle) is not dict or len(bundle) != 1:
@@ -258,11 +270,7 @@ def _content_key(bundle: Any) -> tuple | None:
         if type(slots) is not list or len(slots) != 1:
             return None
         slot = slots[0]
-        if type(slot) is not tuple or slot[:1] == ("cond_jump_rel",):
-            return None
-        try:
-            hash(slot)
-        except TypeError:
+        if type(slot) is not tuple or not slot or slot[0] == "cond_jump_rel":
             return None
         return engine, slot
     return None

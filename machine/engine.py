@@ -17,7 +17,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from machine import interp
 from machine.access import AccessIndex, touches
@@ -148,20 +147,20 @@ class Prepared:
                 self._access = AccessIndex(self.program)
         return self._access
 
-    def freeze(self, pc: int) -> None:
-        """Keep a copy of the bundle at pc, from which something is about to be derived."""
+    def keep(self, pc: int, copy: dict) -> None:
+        """Keep `copy`, equal to the bundle at pc when it was compiled, to notice changes."""
         if self._frozen is None:
             self._frozen = list(self.program)
-        bundle = self.program[pc]
-        if self._frozen[pc] is bundle:
-            self._frozen[pc] = _copy_bundle(bundle)
+        self._frozen[pc] = copy
 
     def unchanged(self) -> bool:
         """Whether the program still equals what the compiled code was made from.
 
         `_frozen` holds a private copy of every compiled bundle and the program's own bundle
         elsewhere: bundles that are only interpreted are read afresh each time, so their
-        changes need no notice. The comparison runs in C, about 10 ms for 200,000 bundles.
+        changes need no notice. Only tuple slots are compiled, so a change inside a list slot
+        cannot make compiled code stale. The comparison runs in C, about 10 ms for 200,000
+        bundles.
         """
         if len(self.program) != self.length:
             return False
@@ -185,17 +184,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _copy_bundle(bundle: Any) -> Any:
-    """A copy of a bundle's mutable structure (its dict and slot lists; slots are shared).
-
-    Only tuple slots are ever compiled, so a change inside a list slot cannot make
-    compiled code stale.
-    """
-    if type(bundle) is not dict:
-        return bundle
-    return dict(zip(bundle, map(list, bundle.values()), strict=True))
 
 
 _CACHE: dict[tuple[int, int], Prepared] = {}
@@ -288,8 +276,12 @@ class _Table:
 
     def promote(self, pc: int) -> Callable:
         """Compile the bundle at pc (or settle on interpreting it) and install the result."""
-        self.prepared.freeze(pc)
-        f = self.compiler.compile(self.prepared.program[pc], pc) or self.interpreted
+        compiled = self.compiler.compile(self.prepared.program[pc], pc)
+        if compiled is None:
+            f = self.interpreted
+        else:
+            f, copy = compiled
+            self.prepared.keep(pc, copy)
         self.code[pc] = f
         return f
 
