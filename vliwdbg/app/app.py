@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 PROGRESS_AFTER = 0.15
 PROGRESS_EVERY = 0.1
 
+#: Moves of one bundle or one cycle (the s, S and n keys): they take well under a
+#: millisecond, so they run on the UI thread and spare a step two thread hand-overs.
+SINGLE_BUNDLE_MOVES = frozenset({"step", "back", "next"})
+
 #: Stops that only say a move did what it was asked (no reason to draw the eye).
 QUIET_STOPS = frozenset({"steps", "cycle"})
 
@@ -253,11 +257,18 @@ class DebuggerApp(App[None]):
         self._progress = None
         self._started = monotonic()
         self._ticks = 0
+        if job.title in SINGLE_BUNDLE_MOVES and not self._jobs:
+            self._finished(self._run(job))
+            return
         self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
         self.run_worker(partial(self._work, job), thread=True, group="command", exit_on_error=False)
 
     def _work(self, job: Job) -> None:
-        """In the worker thread: run the job, then snapshot the session for the panes."""
+        """In the worker thread: run the job, then hand the result to the UI thread."""
+        self.call_from_thread(self._finished, self._run(job))
+
+    def _run(self, job: Job) -> Done:
+        """Run the job, then snapshot the session for the panes."""
         results: list[tuple[str, CommandResult | BaseException]] = []
 
         def execute(line: str) -> CommandResult:
@@ -271,7 +282,7 @@ class DebuggerApp(App[None]):
             snapshot = self.views.snapshot()
         except Exception as exc:  # a bug in the core must not take the user's session down
             results.append((job.title, exc))
-        self.call_from_thread(self._finished, Done(results, snapshot))
+        return Done(results, snapshot)
 
     def _poll_cancel(self) -> bool:
         """Polled by the session about every millisecond of a run. It also hands the
@@ -297,6 +308,7 @@ class DebuggerApp(App[None]):
         self._job = None
         if self._ticker is not None:
             self._ticker.stop()
+            self._ticker = None
         self.query_one("#status", StatusBar).show_idle()
         log = self.log_pane
         quit_now = False

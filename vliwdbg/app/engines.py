@@ -102,10 +102,13 @@ class EnginesView(LinePane):
         self.figures: EngineFigures | None = None
 
     def show(self, figures: EngineFigures) -> None:
-        first = self.figures is None
-        self.figures = figures
-        if first:
+        """Show new figures; when only the position moved (same program-wide figures and
+        strip), the title and bound rows stay as drawn."""
+        previous, self.figures = self.figures, figures
+        if previous is None:
             self.update_rows()
+        elif previous.whole is figures.whole and previous.strip.cells is figures.strip.cells:
+            self.refresh_rows(range(1, len(ENGINES) + 2))
         else:
             self.refresh()
 

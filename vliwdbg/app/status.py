@@ -116,9 +116,16 @@ class StatusBar(Vertical):
 
     def show(self, figures: StatusFigures) -> None:
         self.query_one("#status-line", Static).update(status_text(figures), layout=False)
-        if not self.has_class("-running"):
-            self.query_one("#status-second", Static).update(landmark_text(figures.cycle), layout=False)
         self._cycle = figures.cycle
+        if not self.has_class("-running"):
+            self._show_landmarks()
+
+    def _show_landmarks(self) -> None:
+        """Redraw the landmarks line only when a landmark has been passed or regained."""
+        passed = sum(self._cycle > landmark for landmark in LANDMARKS)
+        if passed != self._passed:
+            self._passed = passed
+            self.query_one("#status-second", Static).update(landmark_text(self._cycle), layout=False)
 
     def show_running(
         self, command: str, step: int | None, cycle: int | None, fraction: float | None, tick: int
@@ -139,6 +146,8 @@ class StatusBar(Vertical):
         """Back to the landmarks once a run has ended."""
         if self.has_class("-running"):
             self.remove_class("-running")
-            self.query_one("#status-second", Static).update(landmark_text(self._cycle), layout=False)
+            self._passed = -1
+            self._show_landmarks()
 
     _cycle = 0
+    _passed = -1
