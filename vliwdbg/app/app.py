@@ -2,11 +2,11 @@
 
 Every key, click and palette choice becomes a command line handed to `session.execute`, so
 `--record` captures what the user did and `--replay` can redo it; the panes only read the
-session, through snapshots taken after each command. Commands run one at a time in a
-thread worker: a long `continue` leaves the UI responsive, shows its progress by elapsed
-time, and stops at a consistent position when escape sets the cancel flag the session
-polls. Nothing a user types or loads can crash or close the app; errors go to the log and
-the status line.
+session, through snapshots taken after each command. Commands run one at a time, in a
+thread worker (all but the one-bundle moves, which are quicker than a hand-over): a long
+`continue` leaves the UI responsive, shows its progress by elapsed time, and stops at a
+consistent position when escape sets the cancel flag the session polls. Nothing a user
+types can crash or close the app; errors go to the log and the status line.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from time import monotonic
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, ComposeResult
@@ -179,7 +178,7 @@ class DebuggerApp(App[None]):
         return self._job is not None
 
     def _load_program(self) -> None:
-        """Read what is fixed for a program (bundles, names, regions), and start building
+        """Read what is fixed for the program (bundles, names, regions), and start building
         the program-wide figures in a thread so the first screen does not wait for them."""
         session = self.session
         self.views.load()
@@ -208,8 +207,6 @@ class DebuggerApp(App[None]):
         """Draw a snapshot of the session in every pane."""
         previous, self._snapshot = self._snapshot, snapshot
         views = self.views
-        if self.session.program is not self.program_pane.program:
-            self._load_program()
         moved = previous is None or (previous.step, previous.pc) != (snapshot.step, snapshot.pc)
         self.program_pane.show(snapshot.pc, views.breakpoint_marks(), follow=moved)
         self.query_one("#scratch", ScratchView).show(
@@ -255,7 +252,7 @@ class DebuggerApp(App[None]):
         self._job = job
         self._cancel.clear()
         self._progress = None
-        self._started = monotonic()
+        self._started = time.monotonic()
         self._ticks = 0
         if job.title in SINGLE_BUNDLE_MOVES and not self._jobs:
             self._finished(self._run(job))
@@ -297,7 +294,7 @@ class DebuggerApp(App[None]):
 
     def _show_progress(self) -> None:
         job = self._job
-        if job is None or monotonic() - self._started < PROGRESS_AFTER:
+        if job is None or time.monotonic() - self._started < PROGRESS_AFTER:
             return
         self._ticks += 1
         step, cycle = self._progress if self._progress else (None, None)
