@@ -21,9 +21,8 @@ from machine.problem import Problem, make_problem
 from vliwdbg import stops
 from vliwdbg.expr import Expr, ExprError, parse_expr
 from vliwdbg.history import Cancel, Interrupted, Outcome, Progress, Timeline
-from vliwdbg.insight.access import ScratchNames
 from vliwdbg.loader import LoadedKernel, load_kernel
-from vliwdbg.operands import slot_text
+from vliwdbg.operands import ScratchNamer, slot_text
 from vliwdbg.stops import Breakpoint, Stop, StopTable
 
 DEFAULT_MAX_STEPS = 50_000_000
@@ -94,7 +93,7 @@ class Session:
             names.setdefault(name, (addr, length))
         self.scratch_names: Mapping[str, tuple[int, int]] = names
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
-        self._namer = ScratchNames(kernel.scratch_map)
+        self._namer = ScratchNamer(kernel.scratch_map)
         self.last_stop: Stop | None = None
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
@@ -198,7 +197,7 @@ class Session:
     def word_name(self, space: str, addr: int) -> str:
         """`name[i]` for a named scratch word, `values[3]` for a region's word, else s[A]/m[A]."""
         if space == "s":
-            return self._namer.word(addr)
+            return self._namer(addr)
         for region, (start, length) in self.regions.items():
             if start <= addr < start + length:
                 return f"{region}[{addr - start}]"
@@ -206,7 +205,7 @@ class Session:
 
     def named_slot(self, pc: int, engine: str, index: int) -> str:
         """The slot as pseudo-code with its scratch operands named: `val = val ^ node`."""
-        return slot_text(engine, self.program[pc][engine][index], self._namer.word)
+        return slot_text(engine, self.program[pc][engine][index], self._namer)
 
     def parse(self, text: str) -> Expr:
         """An expression, with its scratch names checked against this kernel's map."""

@@ -7,7 +7,7 @@ import pytest
 from machine.isa import CoreState
 from vliwdbg.expr import ExprError
 from vliwdbg.loader import KernelLoadError
-from vliwdbg.operands import slot_text
+from vliwdbg.operands import ScratchNamer, slot_text
 from vliwdbg.session import Session
 
 from .core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session
@@ -73,26 +73,29 @@ def test_words_and_operands_are_named() -> None:
     assert s.named_slot(6, "flow", 0) == "if flag: jump 4"
 
 
-def _name(addr: int) -> str:
-    return {0: "a", 8: "v"}.get(addr, f"s[{addr}]")
+_name = ScratchNamer({0: ("a", 1), 1: ("b", 1), 2: ("c", 3), 8: ("v", 8), 40: ("big", 32)})
 
 
 @pytest.mark.parametrize(
     ("engine", "slot", "text"),
     [
-        ("alu", ("+", 0, 1, 2), "a = s[1] + s[2]"),
-        ("alu", ("cdiv", 0, 1, 2), "a = cdiv(s[1], s[2])"),
-        ("valu", ("^", 8, 8, 16), "v = v ^ s[16]"),
+        ("alu", ("+", 0, 1, 2), "a = b + c[0]"),
+        ("alu", ("cdiv", 0, 1, 5), "a = cdiv(b, s[5])"),
+        ("valu", ("^", 8, 8, 16), "v = v ^ s[16:24]"),
+        ("valu", ("+", 48, 40, 9), "big[8:16] = big[0:8] + v[1]"),
+        ("alu", ("+", 9, 47, 1), "v[1] = big[7] + b"),
         ("valu", ("vbroadcast", 8, 0), "v = broadcast a"),
-        ("valu", ("multiply_add", 8, 8, 16, 24), "v = v * s[16] + s[24]"),
-        ("load", ("load", 0, 1), "a = m[s[1]]"),
-        ("load", ("load_offset", 8, 0, 3), "v+3 = m[a+3]"),
+        ("valu", ("multiply_add", 8, 8, 16, 24), "v = v * s[16:24] + s[24:32]"),
+        ("load", ("load", 0, 1), "a = m[b]"),
+        ("load", ("load_offset", 8, 0, 3), "v[3] = m[c[1]]"),
         ("load", ("vload", 8, 0), "v = m[a:+8]"),
+        ("load", ("vload", 1, 0), "b = m[a:+8]"),
+        ("load", ("vload", 3, 0), "c[1] = m[a:+8]"),
         ("load", ("const", 0, 99), "a = 99"),
-        ("store", ("store", 0, 1), "m[a] = s[1]"),
+        ("store", ("store", 0, 1), "m[a] = b"),
         ("store", ("vstore", 0, 8), "m[a:+8] = v"),
-        ("flow", ("select", 0, 1, 2, 3), "a = s[1] ? s[2] : s[3]"),
-        ("flow", ("vselect", 8, 16, 24, 32), "v = s[16] ? s[24] : s[32]"),
+        ("flow", ("select", 0, 1, 2, 3), "a = b ? c[0] : c[1]"),
+        ("flow", ("vselect", 8, 16, 24, 40), "v = s[16:24] ? s[24:32] : big[0:8]"),
         ("flow", ("add_imm", 0, 0, 5), "a = a + 5"),
         ("flow", ("halt",), "halt"),
         ("flow", ("pause",), "pause"),
@@ -103,6 +106,12 @@ def _name(addr: int) -> str:
         ("flow", ("jump_indirect", 0), "jump a"),
         ("flow", ("coreid", 0), "a = coreid"),
         ("debug", ("compare", 0, (0, 1, "val")), "compare a == ref(0, 1, 'val')"),
+        (
+            "debug",
+            ("vcompare", 8, [(2, i, "hash_stage", 3) for i in range(8, 16)]),
+            "vcompare v == ref(2, 8..15, 'hash_stage', 3)",
+        ),
+        ("debug", ("vcompare", 8, [(0, 1, "val")] * 8), "vcompare v == ref" + repr(((0, 1, "val"),) * 8)),
         ("debug", ("comment", "hello"), "comment hello"),
         ("alu", ("nope", 1, 2), "nope 1 2"),
         ("alu", ("+", 0, 1), "+ 0 1"),
