@@ -2,16 +2,17 @@
 
 The machine is deterministic, so the state at step N is a function of N alone: a move
 backward is a restore of the nearest checkpoint at or before the target, then a re-run of
-the few bundles in between. Why this design rather than an undo log: the whole state is a
-few thousand words, so a snapshot costs about as much as re-running a few hundred bundles
-and is taken only every `interval` steps, while an undo log would cost a record on every
-bundle (the engine's fast path would have to report its writes); benchmarks/history_bench.py
-has the figures.
+the bundles in between. Why this design rather than an undo log: the whole state is a few
+thousand words, so a snapshot (two list copies) costs about as much as running a few dozen
+bundles and is taken only every `interval` steps, while an undo log would cost a record on
+every bundle and take the engine off its fast path, which does not report writes;
+benchmarks/history_bench.py has the figures.
 
-All running goes through `Timeline.drive`, which runs the engine in chunks of about a
-millisecond: between chunks it takes the checkpoints, polls for an interrupt, reports
-progress, and re-checks the conditions the engine never applies to the first bundle of a
-run (so that cutting a run into chunks changes nothing about where it stops).
+All running goes through `Timeline.drive`, which runs the engine in chunks: from checkpoint
+to checkpoint, and in pieces of about a millisecond for a caller that can interrupt or wants
+progress. Between chunks it takes the checkpoints, polls for an interrupt, reports progress,
+and re-checks the conditions the engine never applies to the first bundle of a run (so that
+cutting a run into chunks changes nothing about where it stops).
 """
 
 from __future__ import annotations
