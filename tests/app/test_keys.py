@@ -62,7 +62,7 @@ async def test_continue_and_reverse_continue_keys():
         await pilot.press("c")
         await settle(app, pilot)
         assert session.last_stop is not None and session.last_stop.kind == "pause"
-        assert "pause 1 of 2" in str(app.query_one("#status-line").render())
+        assert "pause 1 of 2" in str(app.query_one("#status-message").render())
         await pilot.press("C")
         await settle(app, pilot)
         assert session.step == 0
@@ -137,7 +137,7 @@ async def test_command_line_history_completion_and_errors():
         await pilot.press("colon", *"frobnicate", "enter")
         await settle(app, pilot)
         assert "unknown command 'frobnicate'" in log_text(app)
-        assert "error: unknown command" in str(app.query_one("#status-line").render())
+        assert "error: unknown command" in str(app.query_one("#status-message").render())
         await pilot.press("colon", "up")
         assert line.value == "frobnicate"
         await pilot.press("up")

@@ -229,6 +229,7 @@ class DebuggerApp(App[None]):
                 stop_kind=None if snapshot.stop_kind in QUIET_STOPS else snapshot.stop_kind,
                 stop_message=None if snapshot.stop_kind in QUIET_STOPS else snapshot.stop_message,
                 error=self._last_error,
+                where=snapshot.where,
             )
         )
         for hook in self.after_render:

@@ -1,9 +1,10 @@
 """The status bar: where the session stands, why it last stopped, and how fast the kernel is.
 
-The second line measures the cycle count against the take-home's landmarks (the starting
-kernel's count and the thresholds people aim for), so an author sees at every moment which
-of them the run so far still beats. During a long run it gives way to a progress bar with
-the cycle count moving.
+The first line is the position (and where the current bundle is in the algorithm, as the
+kernel's compares tell), the second the last stop or error. The third measures the cycle
+count against the take-home's landmarks (the starting kernel's count and the thresholds
+people aim for), so an author sees at every moment which of them the run so far still
+beats. During a long run it gives way to a progress bar with the cycle count moving.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ class StatusFigures:
     stop_kind: str | None = None
     stop_message: str | None = None
     error: str | None = None
+    #: Where the current bundle is in the algorithm, from the kernel's compares.
+    where: str | None = None
 
 
-def status_text(figures: StatusFigures) -> Text:
-    """The first line: kernel, cycle, step, pc, state, then the error or the last stop."""
+def position_text(figures: StatusFigures) -> Text:
+    """The first line: kernel, cycle, step, pc, state, and where in the algorithm."""
     text = Text.assemble(
         (f" {figures.kernel} ", "bold reverse"),
         "  cycle ",
@@ -57,15 +60,22 @@ def status_text(figures: StatusFigures) -> Text:
         (f"{figures.pc}", "bold"),
         "  ",
         (figures.state, "italic"),
-        "  ",
+        no_wrap=True,
+        overflow="ellipsis",
     )
+    if figures.where:
+        text.append(f"   {figures.where}", "dim")
+    return text
+
+
+def message_text(figures: StatusFigures) -> Text:
+    """The second line: the last command's error, else why the session last stopped."""
+    text = Text(" ", no_wrap=True, overflow="ellipsis")
     if figures.error:
         text.append(f"error: {figures.error}", "bold red")
     elif figures.stop_message:
         text.append("■ ", STOP_STYLES.get(figures.stop_kind or "", "bold"))
-        text.append(figures.stop_message)
-    text.no_wrap = True
-    text.overflow = "ellipsis"
+        text.append(figures.stop_message, "bold")
     return text
 
 
@@ -98,24 +108,29 @@ def progress_bar(fraction: float | None, tick: int) -> str:
 
 
 class StatusBar(Vertical):
-    """Two lines at the top: the position and stop, then landmarks or a run's progress."""
+    """Three lines at the top: the position, the last stop or error, then the landmarks or
+    a long run's progress."""
 
     DEFAULT_CSS = """
     StatusBar {
-        height: 2;
+        height: 3;
         background: $panel;
-        & > #status-line { height: 1; }
-        & > #status-second { height: 1; }
-        &.-running #status-second { background: $warning 25%; }
+        & > Static { height: 1; }
+        &.-running #status-third { background: $warning 25%; }
     }
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="status-line")
-        yield Static(id="status-second")
+        yield Static(id="status-position")
+        yield Static(id="status-message")
+        yield Static(id="status-third")
 
     def show(self, figures: StatusFigures) -> None:
-        self.query_one("#status-line", Static).update(status_text(figures), layout=False)
+        self.query_one("#status-position", Static).update(position_text(figures), layout=False)
+        message = message_text(figures)
+        if message.plain != self._message:
+            self._message = message.plain
+            self.query_one("#status-message", Static).update(message, layout=False)
         self._cycle = figures.cycle
         if not self.has_class("-running"):
             self._show_landmarks()
@@ -125,12 +140,12 @@ class StatusBar(Vertical):
         passed = sum(self._cycle > landmark for landmark in LANDMARKS)
         if passed != self._passed:
             self._passed = passed
-            self.query_one("#status-second", Static).update(landmark_text(self._cycle), layout=False)
+            self.query_one("#status-third", Static).update(landmark_text(self._cycle), layout=False)
 
     def show_running(
         self, command: str, step: int | None, cycle: int | None, fraction: float | None, tick: int
     ) -> None:
-        """Show a long run's progress on the second line (called about ten times a second)."""
+        """Show a long run's progress on the third line (called about ten times a second)."""
         self.add_class("-running")
         text = Text.assemble(
             (" running ", "bold"),
@@ -140,7 +155,7 @@ class StatusBar(Vertical):
             "" if cycle is None else f"  cycle {cycle:,}  step {step:,}",
             ("   escape interrupts", "dim"),
         )
-        self.query_one("#status-second", Static).update(text, layout=False)
+        self.query_one("#status-third", Static).update(text, layout=False)
 
     def show_idle(self) -> None:
         """Back to the landmarks once a run has ended."""
@@ -151,3 +166,4 @@ class StatusBar(Vertical):
 
     _cycle = 0
     _passed = -1
+    _message = ""

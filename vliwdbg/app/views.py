@@ -50,6 +50,7 @@ class Snapshot:
     bundle: Mapping[str, int] | None = None
     run: OccupancyReport | None = None
     reference: Reference | None = None
+    where: str | None = None
 
 
 @dataclass
@@ -170,7 +171,15 @@ class SessionViews:
             bundle=bundle,
             run=run,
             reference=self._reference(pc),
+            where=self._where(pc),
         )
+
+    def _where(self, pc: int) -> str | None:
+        """`round 3, elements 17-19, hash stage 2`, when the kernel's compares say so."""
+        insight = self.insight
+        if insight is None or not insight.source_map or insight.source_map.serves(pc) is None:
+            return None
+        return insight.source_map.where(pc)
 
     def _run_occupancy(self) -> OccupancyReport | None:
         """The session's occupancy of the run so far, for a program with jumps (where the
