@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList
 
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.command_line import CommandLine
@@ -26,10 +27,18 @@ def small_session() -> Session:
     return Session.open(None, height=3, rounds=2, batch=5)
 
 
+async def until(pilot, condition, seconds: float = 20.0) -> None:
+    """Wait for `condition()`, failing the test (not hanging it) if it never comes."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"still waiting after {seconds} s")
+
+
 async def settle(app: DebuggerApp, pilot) -> None:
     """Wait until every command the keys queued has run and the panes show its result."""
-    while app.busy or app.views.insight is None:
-        await pilot.pause(0.01)
+    await until(pilot, lambda: not app.busy and app.views.insight is not None)
     await pilot.pause()
 
 
@@ -169,7 +178,10 @@ async def test_palette_offers_every_command_and_runs_one():
         titles = [entry.title for entry in app.palette_entries()]
         assert "continue" in titles and "break pc N [if EXPR]" in titles
         await pilot.press("ctrl+p", *"rcontinue")
-        await pilot.pause(0.3)
+        hits = app.screen.query_one(CommandList)
+        await until(
+            pilot, lambda: hits.option_count and "rcontinue" in str(hits.get_option_at_index(0).prompt)
+        )
         await pilot.press("enter")
         await settle(app, pilot)
         assert session.recorded == ["rcontinue"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.app.test_keys import settle
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.views import SessionViews
@@ -76,12 +77,9 @@ async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):
     async with app.run_test(size=(160, 48)) as pilot:
         monkeypatch.setattr(session, "execute", broken)
         await pilot.press("s")
-        while app.busy:
-            await pilot.pause(0.01)
-        await pilot.pause()
+        await settle(app, pilot)
         assert "internal error in 'step': RuntimeError: the core tripped" in app.log_pane.lines[-1]
         monkeypatch.undo()
         await pilot.press("s")
-        while app.busy:
-            await pilot.pause(0.01)
+        await settle(app, pilot)
         assert session.step == 1 and app.is_running

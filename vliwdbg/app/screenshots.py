@@ -50,11 +50,14 @@ class Shot:
         await settle(app, pilot)
 
 
-async def settle(app: DebuggerApp, pilot: Pilot) -> None:
+async def settle(app: DebuggerApp, pilot: Pilot, seconds: float = 60.0) -> None:
     """Wait for queued commands and the program-wide figures, then for the screen."""
-    while app.busy or app.views.insight is None:
+    for _ in range(int(seconds / 0.01)):
+        if not app.busy and app.views.insight is not None:
+            await pilot.pause()
+            return
         await pilot.pause(0.01)
-    await pilot.pause()
+    raise TimeoutError(f"the app was still busy after {seconds} s")
 
 
 SHOTS: tuple[Shot, ...] = (

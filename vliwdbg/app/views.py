@@ -148,8 +148,9 @@ class SessionViews:
     def snapshot(self) -> Snapshot:
         session = self.session
         stop = session.last_stop
-        scratch_changed = frozenset(w.addr for w in session.last_changes if w.space == "s")
-        mem_changed = frozenset(w.addr for w in session.last_changes if w.space == "m")
+        changes = session.last_changes
+        scratch_changed = frozenset(w.addr for w in changes if w.space == "s")
+        mem_changed = frozenset(w.addr for w in changes if w.space == "m")
         pc, cycle = session.pc, session.cycle
         insight = self.insight
         bundle = run = None
