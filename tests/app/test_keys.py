@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandList
 
+from tests.app.waits import settle, until
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.command_line import CommandLine
 from vliwdbg.app.program import ProgramView
@@ -25,21 +26,6 @@ SIZE = (160, 48)
 
 def small_session() -> Session:
     return Session.open(None, height=3, rounds=2, batch=5)
-
-
-async def until(pilot, condition, seconds: float = 20.0) -> None:
-    """Wait for `condition()`, failing the test (not hanging it) if it never comes."""
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"still waiting after {seconds} s")
-
-
-async def settle(app: DebuggerApp, pilot) -> None:
-    """Wait until every command the keys queued has run and the panes show its result."""
-    await until(pilot, lambda: not app.busy and app.views.insight is not None)
-    await pilot.pause()
 
 
 def log_text(app: DebuggerApp) -> str:
