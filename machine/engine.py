@@ -116,6 +116,7 @@ class Prepared:
         self._tables: dict[bool, _Table] = {}
         self._frozen: list | None = None
         self._access: AccessIndex | None = None
+        self._stop_pcs: tuple[tuple, tuple[frozenset[int], frozenset[int], frozenset[int]]] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -147,6 +148,27 @@ class Prepared:
                 self._access = AccessIndex(self.program)
         return self._access
 
+    def stop_pcs(self, spec: StopSpec) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+        """(every pc a burst stops before, the writers of watched words, the readers of
+        read-watched words) for a spec. The last answer is kept: a debugger runs the same
+        spec many times in a row (once per watched change it passes), and each answer costs
+        a pass over every load or store of the program. The key compares the spec's own
+        sets, by identity first, so a hit costs next to nothing."""
+        key = (spec.pcs, spec.watch_scratch, bool(spec.watch_mem), spec.read_scratch, bool(spec.read_mem))
+        cached = self._stop_pcs
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        watching = bool(spec.watch_scratch or spec.watch_mem)
+        reading = bool(spec.read_scratch or spec.read_mem)
+        index = self.access_index() if watching or reading else None
+        writers = (
+            index.writers(spec.watch_scratch, bool(spec.watch_mem)) if index and watching else frozenset()
+        )
+        readers = index.readers(spec.read_scratch, bool(spec.read_mem)) if index and reading else frozenset()
+        answer = (spec.pcs | writers | readers, writers, readers)
+        self._stop_pcs = (key, answer)
+        return answer
+
     def keep(self, pc: int, copy: dict) -> None:
         """Keep `copy`, equal to the bundle at pc when it was compiled, to notice changes."""
         if self._frozen is None:
@@ -171,6 +193,7 @@ class Prepared:
         program changed since is seen as it is now."""
         self._findings = None
         self._access = None
+        self._stop_pcs = None
 
 
 @contextmanager
@@ -443,14 +466,7 @@ class Core:
         limit = spec.max_steps if spec.max_steps is not None else _FOREVER
         n_bundles = len(self.program)
         pcs = spec.pcs
-        watching = bool(spec.watch_scratch or spec.watch_mem)
-        reading = bool(spec.read_scratch or spec.read_mem)
-        index = self.prepared.access_index() if watching or reading else None
-        writers = (
-            index.writers(spec.watch_scratch, bool(spec.watch_mem)) if index and watching else frozenset()
-        )
-        readers = index.readers(spec.read_scratch, bool(spec.read_mem)) if index and reading else frozenset()
-        stops = pcs | writers | readers
+        stops, writers, readers = self.prepared.stop_pcs(spec)
         stepwise = spec.predicate is not None
         steps = 0
         first = True
