@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.app import App, ComposeResult
 from textual.widget import Widget
 
@@ -10,7 +12,8 @@ from vliwdbg.app.engines import EngineFigures, EnginesView, occupancy_strip
 from vliwdbg.app.memory import MemoryView, Reference, memory_rows
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView, scratch_rows
-from vliwdbg.app.status import landmark_text
+from vliwdbg.app.screenshots import keep_spaces
+from vliwdbg.app.status import StatusBar, StatusFigures, landmark_text, position_text
 from vliwdbg.insight.occupancy import Profile, SlotTable
 
 PROGRAM = [
@@ -206,3 +209,35 @@ async def test_engines_pane_draws_bars_utilization_and_bound():
 def test_landmarks_tick_while_the_count_is_within():
     text = landmark_text(2_000).plain
     assert "2,164 ✓" in text and "1,790 ✗" in text and "147,734 ✓" in text
+
+
+PAUSED = StatusFigures(
+    kernel="three-lane",
+    cycle=1234,
+    step=1300,
+    pc=10,
+    state="paused",
+    where="toward round 0, element 0: idx, val",
+)
+
+
+def test_status_position_keeps_its_fields_apart():
+    assert position_text(PAUSED).plain == (
+        " three-lane  cycle 1,234 · step 1,300 · pc 10 · paused · toward round 0, element 0: idx, val"
+    )
+    assert " ready" in position_text(StatusFigures("three-lane", 0, 0, 0, "running")).plain
+
+
+async def test_status_position_is_cut_with_an_ellipsis_at_100_columns():
+    status = StatusBar()
+    async with Host(status).run_test(size=(100, 3)) as pilot:
+        status.show(replace(PAUSED, where="round 3, elements 17-19: " + "x" * 80))
+        await pilot.pause()
+        line = status.query_one("#status-position").render_line(0).text
+        assert line.startswith(" three-lane  cycle 1,234 · step 1,300 · pc 10 · paused · round 3")
+        assert len(line) == 100 and line.endswith("…")
+
+
+def test_screenshots_ask_svg_viewers_to_keep_the_spaces_between_pieces():
+    svg = keep_spaces('<svg class="rich-terminal"><text x="0">&#160;cycle&#160;</text></svg>')
+    assert svg.startswith('<svg xml:space="preserve" class="rich-terminal">')

@@ -29,6 +29,15 @@ def test_snapshot_copies_the_position_and_the_last_changes(views: SessionViews):
     assert snapshot.bundle is not None and sum(snapshot.bundle.values()) > 0
 
 
+def test_where_names_the_compare_a_bundle_serves_or_leads_to(views: SessionViews):
+    session = views.session
+    assert views.snapshot().where is None
+    session.execute("step 10")
+    assert views.snapshot().where == "toward round 0, element 0: idx, val"
+    session.execute("step")
+    assert views.snapshot().where == "round 0, element 0: idx, val"
+
+
 def test_reference_follows_the_round_and_is_final_at_the_end(views: SessionViews):
     session = views.session
     assert views.snapshot().reference.label == "start of round 0"

@@ -95,8 +95,15 @@ async def save(one: Shot, outdir: Path) -> Path:
     async with app.run_test(size=one.size) as pilot:
         await one.act(pilot)
         path = outdir / f"{one.name}.svg"
-        path.write_text(app.export_screenshot(title=f"vliwdbg: {one.caption}"))
+        path.write_text(keep_spaces(app.export_screenshot(title=f"vliwdbg: {one.caption}")))
     return path
+
+
+def keep_spaces(svg: str) -> str:
+    """Textual's SVG draws each styled piece of a line as its own <text>; librsvg (behind
+    most image viewers and converters) drops the spaces that start or end a piece unless
+    the document asks it to keep them, and the pieces of a line then run together."""
+    return svg.replace("<svg ", '<svg xml:space="preserve" ', 1)
 
 
 def main(argv: list[str]) -> int:

@@ -48,23 +48,31 @@ class StatusFigures:
     where: str | None = None
 
 
+#: The core's states as the status line says them: "running" would suggest a run under way
+#: when it only means the core will execute the next bundle when asked.
+STATE_WORDS = {"running": "ready", "paused": "paused", "stopped": "stopped"}
+
+#: Between the status line's fields: a visible mark, so fields never read as one word
+#: even where a renderer drops the spaces around styled pieces.
+SEPARATOR = (" · ", "dim")
+
+
 def position_text(figures: StatusFigures) -> Text:
-    """The first line: kernel, cycle, step, pc, state, and where in the algorithm."""
-    text = Text.assemble(
-        (f" {figures.kernel} ", "bold reverse"),
-        "  cycle ",
-        (f"{figures.cycle:,}", "bold"),
-        "  step ",
-        (f"{figures.step:,}", "bold"),
-        "  pc ",
-        (f"{figures.pc}", "bold"),
-        "  ",
-        (figures.state, "italic"),
-        no_wrap=True,
-        overflow="ellipsis",
-    )
+    """The first line: `three-lane  cycle 10 · step 10 · pc 10 · paused · round 0, ...`."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f" {figures.kernel} ", "bold reverse")
+    text.append(" ")
+    fields = (("cycle", f"{figures.cycle:,}"), ("step", f"{figures.step:,}"), ("pc", f"{figures.pc}"))
+    for n, (label, value) in enumerate(fields):
+        if n:
+            text.append(*SEPARATOR)
+        text.append(f"{label} ")
+        text.append(value, "bold")
+    text.append(*SEPARATOR)
+    text.append(STATE_WORDS.get(figures.state, figures.state), "italic")
     if figures.where:
-        text.append(f"   {figures.where}", "dim")
+        text.append(*SEPARATOR)
+        text.append(figures.where)
     return text
 
 
@@ -115,7 +123,7 @@ class StatusBar(Vertical):
     StatusBar {
         height: 3;
         background: $panel;
-        & > Static { height: 1; }
+        & > Static { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
         &.-running #status-third { background: $warning 25%; }
     }
     """

@@ -22,7 +22,7 @@ from machine.isa import CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable
-from vliwdbg.insight.sourcemap import SourceMap
+from vliwdbg.insight.sourcemap import Served, SourceMap, steps_text
 
 if TYPE_CHECKING:
     from vliwdbg.session import Session
@@ -176,11 +176,26 @@ class SessionViews:
         )
 
     def _where(self, pc: int) -> str | None:
-        """`round 3, elements 17-19, hash stage 2`, when the kernel's compares say so."""
+        """Where the current bundle is in the algorithm, by the kernel's compares:
+        `round 3, elements 17-19: hash stage 2` at a compare, `toward ...` before a phase's
+        first one, `after ...` past its last, `A → B` between two of them."""
         insight = self.insight
-        if insight is None or not insight.source_map or insight.source_map.serves(pc) is None:
+        if insight is None or not insight.source_map:
             return None
-        return insight.source_map.where(pc)
+        source_map = insight.source_map
+        before, after = source_map.neighbours(pc)
+        if before is None and after is None:
+            return None
+        if before == after:
+            return _place(source_map.served[before])
+        if after is None:
+            return f"after {_place(source_map.served[before])}"
+        if before is None:
+            return f"toward {_place(source_map.served[after])}"
+        prev, nxt = source_map.served[before], source_map.served[after]
+        if prev.rounds == nxt.rounds and prev.elements == nxt.elements:
+            return f"{prev.place()}: {steps_text(prev.steps)} → {steps_text(nxt.steps)}"
+        return f"{_place(prev)} → {_place(nxt)}"
 
     def _run_occupancy(self) -> OccupancyReport | None:
         """The session's occupancy of the run so far, for a program with jumps (where the
@@ -273,6 +288,11 @@ class SessionViews:
         """`delete ID` for the pc breakpoints at pc, else `break pc N`."""
         ids = [bp.id for bp in self.session.breakpoints if bp.kind == "pc" and bp.pc == pc]
         return f"delete {' '.join(map(str, ids))}" if ids else f"break pc {pc}"
+
+
+def _place(served: Served) -> str:
+    """`round 3, elements 17-19: hash stage 2`."""
+    return f"{served.place()}: {steps_text(served.steps)}"
 
 
 def _state_name(state: CoreState) -> str:
