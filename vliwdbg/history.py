@@ -158,7 +158,10 @@ class Timeline:
         # rest run from checkpoint to checkpoint, which is cheaper.
         timed = cancel is not None or progress is not None
         last_progress = time.perf_counter()
-        made: tuple[StopSpec, int, bool, StopSpec] | None = None
+        # The engine's specs made from the caller's, by chunk length: a run resumed after
+        # every watched change it passes (thousands a run) reuses them rather than making one.
+        made_from: tuple[StopSpec, bool] | None = None
+        made: dict[int, StopSpec] = {}
         while True:
             if limit is not None and core.steps - start >= limit:
                 return Outcome("limit")
@@ -172,10 +175,13 @@ class Timeline:
                 n = min(n, self._chunk)
             if limit is not None:
                 n = min(n, limit - (core.steps - start))
-            if made is None or made[:3] != (spec, n, skip):
-                made = (spec, n, skip, replace(spec, max_steps=n, skip_first_debug=skip))
+            if made_from is None or made_from != (spec, skip):
+                made_from, made = (spec, skip), {}
+            run_spec = made.get(n)
+            if run_spec is None:
+                run_spec = made[n] = replace(spec, max_steps=n, skip_first_debug=skip)
             t0 = time.perf_counter()
-            result = core.run(made[3])
+            result = core.run(run_spec)
             t1 = time.perf_counter()
             self._after_run(result)
             if result.reason == "steps":
@@ -184,7 +190,9 @@ class Timeline:
             elif result.reason in TERMINAL or on_stop(result):
                 return Outcome(result.reason, result)
             skip = result.reason == "compare"
-            recheck = result.reason == "steps"
+            # A passed watched change leaves us after its bundle, where no before-bundle
+            # condition was looked at yet (the session passes most changes: the store check).
+            recheck = result.reason in ("steps", "watch")
             if cancel is not None and cancel():
                 return Outcome("interrupted")
             if progress is not None and t1 - last_progress >= PROGRESS_SECONDS:
