@@ -480,7 +480,22 @@ def cmd_info_program(session: Session, args: Args) -> Reply:
     lines = [f"{session.kernel.name}: {len(session.program)} bundles; {state} at {session.where()}"]
     if session.last_stop is not None and session.last_stop.kind not in ("steps", "cycle"):
         lines.append(f"last stop: {session.last_stop.message}")
+    lines.append(f"store check: {_STORE_CHECK[session.check_stores]}")
     return Reply(lines)
+
+
+_STORE_CHECK = {
+    True: "on (a store to values or indices that the reference never makes there stops)",
+    False: "off (`set check-stores on` to stop at stores the reference never makes)",
+}
+
+
+def cmd_set_check_stores(session: Session, args: Args) -> Reply:
+    words = args.text.split()
+    if len(words) != 1 or words[0] not in ("on", "off"):
+        raise CommandError("expected on or off" + (f", got {args.text!r}" if args.text else ""))
+    session.set_check_stores(words[0] == "on")
+    return Reply([f"store check: {_STORE_CHECK[session.check_stores]}"])
 
 
 # --- the session ---------------------------------------------------------------------------
@@ -705,9 +720,20 @@ COMMANDS: tuple[Command, ...] = (
         "info program",
         "info program",
         "where the run stands, and the last stop",
-        "",
+        "Also whether the store check is on (`set check-stores`).",
         cmd_info_program,
         ("where",),
+    ),
+    Command(
+        "set check-stores",
+        "set check-stores on|off",
+        "stop after a store the reference never makes (default on)",
+        "A store that changes a word of values or indices must write the reference's value for\n"
+        "that element at the round whose value the old word holds, or at a later round; anything\n"
+        "else is a divergence, reported after the bundle like a watchpoint, and found by\n"
+        "rcontinue too. It needs no debug compares in the kernel. Turn it off for a kernel that\n"
+        "keeps other words in those regions. `info program` shows the setting.",
+        cmd_set_check_stores,
     ),
     *(_insight(row) for row in INSIGHT_COMMANDS),
     Command(

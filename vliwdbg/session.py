@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from machine.access import touches
 from machine.engine import Core, RunResult, Write, prepare
 from machine.faults import CompareFault, MachineFault
 from machine.isa import SCRATCH_SIZE, CoreState
@@ -24,6 +25,7 @@ from vliwdbg.history import Cancel, Interrupted, Outcome, Progress, Timeline
 from vliwdbg.loader import LoadedKernel, load_kernel
 from vliwdbg.operands import ScratchNamer, slot_text
 from vliwdbg.stops import Breakpoint, Stop, StopTable
+from vliwdbg.store_check import BadStore, StoreCheck, bad_store_text
 
 DEFAULT_MAX_STEPS = 50_000_000
 
@@ -70,6 +72,7 @@ class Session:
         debug: bool = True,
         max_steps: int = DEFAULT_MAX_STEPS,
         checkpoint_interval: int | None = None,
+        check_stores: bool = True,
     ) -> None:
         self.kernel = kernel
         self.problem = problem
@@ -100,8 +103,11 @@ class Session:
         self._changes: list[Write] | None = []
         self.recorded: list[str] = []
         self._occupancy: Any = None
-        #: Per element, value -> the last round whose result it is (0: the initial value).
-        self._round_of: list[dict[int, int]] | None = None
+        self.store_check = StoreCheck(problem)
+        self._check_stores = False
+        self.set_check_stores(check_stores)
+        #: The last stop at a failed compare: a move starting there skips that compare.
+        self._compare_stop: Stop | None = None
 
     @classmethod
     def open(
@@ -160,6 +166,21 @@ class Session:
 
     def breakpoint_pcs(self) -> set[int]:
         return self.stops.breakpoint_pcs()
+
+    @property
+    def check_stores(self) -> bool:
+        """Whether a store to the values or indices region that the reference never makes
+        there stops a move (see vliwdbg.store_check)."""
+        return self._check_stores
+
+    def set_check_stores(self, on: bool) -> None:
+        self._check_stores = on
+        self.stops.set_checked(self.store_check.words if on else frozenset())
+        if on:
+            # The engine finds the bundles that may store through this index, made on first
+            # use: made now, the first move (a single step on the app's UI thread) is not
+            # the one that waits for it (0.3 s on the baseline's 196,887 bundles).
+            self.prepared.access_index()
 
     def scratch_word(self, addr: int) -> int:
         if not 0 <= addr < len(self.core.scratch):
@@ -295,7 +316,7 @@ class Session:
             how = self.timeline.end[2] if self.timeline.end else "end"
             return self._stop("end", stops.end_text(self._values(), self._ref_values(), how))
         last = self.last_stop
-        skip = last is not None and last.kind == "divergence" and last.step == core.steps
+        skip = last is not None and last is self._compare_stop and last.step == core.steps
         outcome = self.timeline.drive(
             lambda c: self.stops.spec(c.cycle, move_cycle),
             lambda r: self._is_stop(r, move_cycle),
@@ -388,10 +409,53 @@ class Session:
                 self.stops.cycle_hits(self.cycle)
             )
         if reason == "watch":
-            return bool(self.stops.watch_hits(result.changes))
+            return bool(
+                self.stops.watch_hits(result.changes)
+                or self._bad_stores(result)
+                or self._cycle_reached(move_cycle)
+            )
         if reason == "read":
             return bool(self.stops.read_hits(*self._reads_now()))
         return True
+
+    def _bad_stores(self, result: RunResult) -> list[BadStore]:
+        if not self._check_stores or not result.changes:
+            return []
+        return self.store_check.judge(result.changes)
+
+    def _cycle_reached(self, move_cycle: int | None) -> bool:
+        """Whether the bundle just run reached a cycle target; asked after a watched change,
+        which the engine reports first (only a bundle that costs a cycle writes memory)."""
+        return (move_cycle is not None and self.cycle >= move_cycle) or bool(
+            self.stops.cycle_hits(self.cycle)
+        )
+
+    def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
+        origin = self._store_origin(bad[0].addr)
+        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
+        return bad_store_text(bad, where)
+
+    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
+        """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
+        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
+        state before it, one step back, and the timeline comes back here."""
+        step = self.step
+        if step == 0:
+            return None
+        self.timeline.seek(step - 1)
+        try:
+            core = self.core
+            pc = core.pc
+            bundle = self.program[pc] if 0 <= pc < len(self.program) else None
+            found = None
+            if isinstance(bundle, dict):
+                for engine, slots in bundle.items():
+                    for index, slot in enumerate(slots):
+                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
+                            found = (pc, engine, index)
+            return found
+        finally:
+            self.timeline.seek(step)
 
     def _arrive(self, outcome: Outcome, plain_kind: str) -> Stop:
         """The Stop for where a drive ended; counts the hits of the entries that stopped it."""
@@ -414,9 +478,7 @@ class Session:
                 return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
             return self._stop("cycle", "")
         if reason == "watch":
-            watched = self.stops.watch_hits(result.changes)
-            text = "; ".join(stops.watch_text(bp, ws, self.word_name) for bp, ws in watched)
-            return self._hit("watchpoint", text, [bp for bp, _ in watched])
+            return self._watch_arrival(result)
         if reason == "read":
             bps = self.stops.read_hits(*self._reads_now())
             return self._hit("watchpoint", stops.read_text(bps), bps)
@@ -424,14 +486,44 @@ class Session:
             index = sum(1 for s in self.timeline.pauses if s <= self.step)
             ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
             now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
-            return self._stop("pause", stops.pause_text(index, now, refv))
+            return self._with_stores(result, "pause", stops.pause_text(index, now, refv))
         if reason in ("halt", "end"):
-            return self._stop("end", stops.end_text(self._values(), self._ref_values(), reason))
+            return self._with_stores(
+                result, "end", stops.end_text(self._values(), self._ref_values(), reason)
+            )
         if reason == "compare" and isinstance(result.fault, CompareFault):
-            return self._stop("divergence", stops.divergence_text(result.fault))
+            self._compare_stop = self._stop("divergence", stops.divergence_text(result.fault))
+            return self._compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
             return self._stop("fault", stops.fault_text(result.fault))
         return self._stop(plain_kind, f"stopped ({reason})")
+
+    def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
+        """A pause or the end, led by the store check's divergence when the bundle that
+        paused or halted also stored a word the reference never has there."""
+        bad = self._bad_stores(result)
+        if bad:
+            return self._stop("divergence", f"{self._bad_store_text(bad)}; {text}")
+        return self._stop(kind, text)
+
+    def _watch_arrival(self, result: RunResult) -> Stop:
+        """After a bundle with watched changes: the store check's divergence, the user's
+        watchpoints, the cycle breakpoints it reached, in that order, in one line."""
+        watched = self.stops.watch_hits(result.changes)
+        cycle_bps = self.stops.cycle_hits(self.cycle)
+        bad = self._bad_stores(result)
+        parts = [self._bad_store_text(bad)] if bad else []
+        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
+        if cycle_bps:
+            parts.append(stops.cycle_breakpoint_text(cycle_bps))
+        hit = [bp for bp, _ in watched] + cycle_bps
+        if bad:
+            return self._hit("divergence", "; ".join(parts), hit)
+        if watched:
+            return self._hit("watchpoint", "; ".join(parts), hit)
+        if cycle_bps:
+            return self._hit("breakpoint", "; ".join(parts), hit)
+        return self._stop("cycle", "")
 
     def _plain(self, kind: str) -> Stop:
         """A move that ended where it was going: only the position, or the start."""
@@ -475,17 +567,8 @@ class Session:
         return reports
 
     def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        if self._round_of is None:
-            trace, rounds = self.problem.value_trace, self.problem.rounds
-            self._round_of = []
-            for i in range(self.problem.batch_size):
-                by_value: dict[int, int] = {}
-                if rounds:
-                    by_value[trace[(0, i, "val")]] = 0
-                for r in range(1, rounds + 1):
-                    by_value[trace[(r - 1, i, "hashed_val")]] = r
-                self._round_of.append(by_value)
-        return {i: self._round_of[i].get(value) for i, value in enumerate(now)}
+        check = self.store_check
+        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
 
     # --- occupancy ----------------------------------------------------------------------
 

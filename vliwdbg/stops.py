@@ -98,6 +98,7 @@ class StopTable:
         self._op_pcs: dict[str, frozenset[int]] | None = None
         self._base: StopSpec | None = None
         self._cycles: list[int] = []
+        self._checked: frozenset[int] = frozenset()
 
     # --- the entries -------------------------------------------------------------------
 
@@ -165,6 +166,13 @@ class StopTable:
     def _changed(self) -> None:
         self._base = None
 
+    def set_checked(self, words: frozenset[int]) -> None:
+        """Memory words whose every change the session judges (the store check): watched
+        by the engine like a watchpoint's, though no entry of the table owns them."""
+        if words != self._checked:
+            self._checked = words
+            self._changed()
+
     # --- what the engine watches --------------------------------------------------------
 
     def spec(self, cycle_now: int, move_cycle: int | None = None) -> StopSpec:
@@ -183,7 +191,7 @@ class StopTable:
             self._base = StopSpec(
                 pcs=frozenset(self.breakpoint_pcs()),
                 watch_scratch=frozenset(words["watch", "s"]),
-                watch_mem=frozenset(words["watch", "m"]),
+                watch_mem=frozenset(words["watch", "m"] | self._checked),
                 read_scratch=frozenset(words["rwatch", "s"]),
                 read_mem=frozenset(words["rwatch", "m"]),
             )

@@ -69,9 +69,15 @@ def session(
     *,
     problem: Problem = PROBLEM,
     interval: int = 16,
+    check_stores: bool = False,
     **options,
 ) -> Session:
-    return Session(kernel(program, names), problem, checkpoint_interval=interval, **options)
+    """A session on a hand-built program. These programs store counters and junk into the
+    values region on purpose, so the store check (on by default for real kernels) is off
+    unless a test asks for it."""
+    return Session(
+        kernel(program, names), problem, checkpoint_interval=interval, check_stores=check_stores, **options
+    )
 
 
 def state(machine) -> tuple:

@@ -188,6 +188,7 @@ def test_info_reference_and_occupancy_on_a_real_kernel(baseline: Session) -> Non
         f"baseline: {len(baseline.program)} bundles; paused at step {baseline.step}, cycle {baseline.cycle},"
         f" pc {baseline.pc}",
         f"last stop: {baseline.last_stop.message}",
+        "store check: on (a store to values or indices that the reference never makes there stops)",
     ]
 
 
