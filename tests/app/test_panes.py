@@ -13,7 +13,7 @@ from vliwdbg.app.memory import MemoryView, Reference, memory_rows
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView, scratch_rows
 from vliwdbg.app.screenshots import keep_spaces
-from vliwdbg.app.status import StatusBar, StatusFigures, landmark_text, position_text
+from vliwdbg.app.status import RunTotal, StatusBar, StatusFigures, landmark_text, position_text
 from vliwdbg.insight.occupancy import Profile, SlotTable
 
 PROGRAM = [
@@ -206,9 +206,24 @@ async def test_engines_pane_draws_bars_utilization_and_bound():
         assert lines[7] == "slot-count bound 4 cycles (set by alu) · program 8 cycles, 2.00x the bound"
 
 
-def test_landmarks_tick_while_the_count_is_within():
-    text = landmark_text(2_000).plain
-    assert "2,164 ✓" in text and "1,790 ✗" in text and "147,734 ✓" in text
+def test_landmarks_wait_for_the_end_of_the_run():
+    text = landmark_text(None).plain
+    assert "✓" not in text and "✗" not in text
+    assert text.startswith(" landmarks  147,734  18,532  2,164") and text.endswith(
+        "run to the end to compare"
+    )
+    assert len(text) <= 100
+
+
+def test_landmarks_compare_the_whole_run_and_say_how_far_the_next_is():
+    text = landmark_text(RunTotal(2_000, "end")).plain
+    assert text.startswith(
+        " whole run 2,000 cycles (211 to cut to beat 1,790): 147,734 ✓ 18,532 ✓ 2,164 ✓ 1,790 ✗"
+    )
+    baseline = landmark_text(RunTotal(147_734, "end")).plain
+    assert "(1 to cut to beat 147,734): 147,734 = 18,532 ✗" in baseline
+    assert "(under every landmark)" in landmark_text(RunTotal(1_000, "halt")).plain
+    assert "faults at cycle 1,234" in landmark_text(RunTotal(1_234, "fault")).plain
 
 
 PAUSED = StatusFigures(

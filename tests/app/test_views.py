@@ -7,6 +7,7 @@ import pytest
 from tests.app.waits import settle
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
+from vliwdbg.app.status import RunTotal
 from vliwdbg.app.views import SessionViews
 from vliwdbg.session import Session
 
@@ -68,12 +69,15 @@ def test_breakpoint_commands_toggle_and_marks_show_enabled_state(views: SessionV
     assert views.toggle_breakpoint_command(4) == "delete 1"
 
 
-def test_run_fraction_is_known_once_the_end_has_been_reached(views: SessionViews):
-    assert views.run_fraction(10) is None
+def test_run_fraction_and_total_are_known_once_the_end_has_been_reached(views: SessionViews):
+    assert views.run_fraction(10) is None and views.snapshot().total is None
     session = views.session
     for _ in range(3):
         session.execute("continue")
     assert views.run_fraction(session.cycle) == 1.0
+    end = session.cycle
+    session.execute("goto cycle 5")
+    assert views.snapshot().total == RunTotal(end, "end")
 
 
 async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):

@@ -230,6 +230,7 @@ class DebuggerApp(App[None]):
                 stop_message=None if snapshot.stop_kind in QUIET_STOPS else snapshot.stop_message,
                 error=self._last_error,
                 where=snapshot.where,
+                total=snapshot.total,
             )
         )
         for hook in self.after_render:

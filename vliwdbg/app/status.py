@@ -1,10 +1,11 @@
 """The status bar: where the session stands, why it last stopped, and how fast the kernel is.
 
 The first line is the position (and where the current bundle is in the algorithm, as the
-kernel's compares tell), the second the last stop or error. The third measures the cycle
-count against the take-home's landmarks (the starting kernel's count and the thresholds
-people aim for), so an author sees at every moment which of them the run so far still
-beats. During a long run it gives way to a progress bar with the cycle count moving.
+kernel's compares tell), the second the last stop or error. The third measures the whole
+run's cycle count against the take-home's landmarks (the starting kernel's count and the
+thresholds people aim for) once a move has reached the end, so an author sees which of them
+the kernel beats and how far the next one is. During a long run it gives way to a progress
+bar with the cycle count moving.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class StatusFigures:
     error: str | None = None
     #: Where the current bundle is in the algorithm, from the kernel's compares.
     where: str | None = None
+    #: The whole run's cycle count, once known.
+    total: RunTotal | None = None
 
 
 #: The core's states as the status line says them: "running" would suggest a run under way
@@ -87,13 +90,44 @@ def message_text(figures: StatusFigures) -> Text:
     return text
 
 
-def landmark_text(cycle: int) -> Text:
-    """The cycle count against each landmark: ✓ while the count is at or under it."""
-    text = Text(" landmarks ", style="dim", no_wrap=True, overflow="ellipsis")
+@dataclass(frozen=True)
+class RunTotal:
+    """How the run ends, once the session's history has been there: its cycle count, and
+    `how` it stops ("end" or "halt": the program's end; "fault": a fault before it)."""
+
+    cycles: int
+    how: str
+
+
+def landmark_text(total: RunTotal | None) -> Text:
+    """The whole run's cycle count against each landmark (✓ under it, = on it, ✗ over it),
+    and how far the next one is. The count at the current position says nothing about the
+    kernel's speed, so until a move has reached the end the line only lists the landmarks."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    if total is None:
+        text.append(" landmarks  ", "dim")
+        text.append("  ".join(f"{landmark:,}" for landmark in LANDMARKS))
+        text.append("  · run to the end to compare", "dim italic")
+        return text
+    if total.how == "fault":
+        text.append(f" the run faults at cycle {total.cycles:,}, before its end:", "bold red")
+        text.append(" no total to compare with the landmarks", "dim")
+        return text
+    text.append(" whole run ", "dim")
+    text.append(f"{total.cycles:,} cycles", "bold")
+    ahead = [landmark for landmark in LANDMARKS if total.cycles >= landmark]
+    if ahead:
+        cut = total.cycles - ahead[0] + 1
+        text.append(f" ({cut:,} to cut to beat {ahead[0]:,}):", "dim")
+    else:
+        text.append(" (under every landmark):", "dim")
     for landmark in LANDMARKS:
-        within = cycle <= landmark
-        text.append(f" {landmark:,}", "bold green" if within else "dim")
-        text.append(" ✓" if within else " ✗", "green" if within else "dim red")
+        if total.cycles < landmark:
+            text.append(f" {landmark:,} ✓", "green")
+        elif total.cycles == landmark:
+            text.append(f" {landmark:,} =", "bold")
+        else:
+            text.append(f" {landmark:,} ✗", "dim")
     return text
 
 
@@ -139,16 +173,17 @@ class StatusBar(Vertical):
         if message.plain != self._message:
             self._message = message.plain
             self.query_one("#status-message", Static).update(message, layout=False)
-        self._cycle = figures.cycle
+        if figures.total != self._total:
+            self._total = figures.total
+            self._landmarks_shown = False
         if not self.has_class("-running"):
             self._show_landmarks()
 
     def _show_landmarks(self) -> None:
-        """Redraw the landmarks line only when a landmark has been passed or regained."""
-        passed = sum(self._cycle > landmark for landmark in LANDMARKS)
-        if passed != self._passed:
-            self._passed = passed
-            self.query_one("#status-third", Static).update(landmark_text(self._cycle), layout=False)
+        """Draw the landmarks line, unless it already shows this total (a step leaves it)."""
+        if not self._landmarks_shown:
+            self._landmarks_shown = True
+            self.query_one("#status-third", Static).update(landmark_text(self._total), layout=False)
 
     def show_running(
         self, command: str, step: int | None, cycle: int | None, fraction: float | None, tick: int
@@ -169,9 +204,9 @@ class StatusBar(Vertical):
         """Back to the landmarks once a run has ended."""
         if self.has_class("-running"):
             self.remove_class("-running")
-            self._passed = -1
+            self._landmarks_shown = False
             self._show_landmarks()
 
-    _cycle = 0
-    _passed = -1
+    _total: RunTotal | None = None
+    _landmarks_shown = False
     _message = ""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from machine.isa import CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
+from vliwdbg.app.status import RunTotal
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable
 from vliwdbg.insight.sourcemap import Served, SourceMap, steps_text
 
@@ -51,6 +52,7 @@ class Snapshot:
     run: OccupancyReport | None = None
     reference: Reference | None = None
     where: str | None = None
+    total: RunTotal | None = None
 
 
 @dataclass
@@ -173,6 +175,7 @@ class SessionViews:
             run=run,
             reference=self._reference(pc),
             where=self._where(pc),
+            total=self.run_total(),
         )
 
     def _where(self, pc: int) -> str | None:
@@ -253,6 +256,17 @@ class SessionViews:
         if cycle is None or end is None or not end[1]:
             return None
         return cycle / end[1]
+
+    def run_total(self) -> RunTotal | None:
+        """The whole run's cycle count and how it ends, once the session's history has
+        reached its end or a fault that stops it; None before."""
+        timeline = self.session.timeline
+        if timeline.end is not None:
+            _, cycles, how = timeline.end
+            return RunTotal(cycles, how)
+        if timeline.fault is not None:
+            return RunTotal(timeline.fault[1], "fault")
+        return None
 
     def breakpoint_marks(self) -> dict[int, bool]:
         """pc -> enabled, for every pc breakpoint (the program pane's gutter)."""

@@ -23,7 +23,13 @@ MARKS = (
     ("·", "a bundle that costs no cycle (debug slots only)"),
     ("highlight", "a scratch or memory word that the last move changed"),
     ("≠", "an index or value that differs from the reference"),
-    ("✓  ✗", "the cycle count is within / past a landmark of the take-home"),
+    ("rK", "a value that holds round K's result, not yet this round's"),
+    ("A → B", "status line: the bundle lies between the compares of A and of B"),
+    (
+        "✓  =  ✗",
+        "the whole run's cycle count is under / on / over a landmark of the take-home"
+        " (once a move has reached the end of the run)",
+    ),
 )
 
 
