@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.waits import settle
+from vliwdbg.app import app as app_module
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
@@ -96,3 +97,11 @@ async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):
         await pilot.press("s")
         await settle(app, pilot)
         assert session.step == 1 and app.is_running
+
+
+def test_run_app_takes_the_open_session_out_of_collections_before_the_first_frame(monkeypatch):
+    calls: list[str] = []
+    monkeypatch.setattr(app_module.gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(DebuggerApp, "run", lambda self: calls.append("run"))
+    app_module.run_app(Session.open(None, height=1, rounds=1, batch=1))
+    assert calls == ["freeze", "run"]
