@@ -41,11 +41,10 @@ keys are not compared.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from kernels.gc_pause import gc_paused
 from kernels.vector_schedule import Op, block, schedule
 from machine import HASH_STAGES, SCRATCH_SIZE, VLEN, DebugInfo
 
@@ -160,7 +159,7 @@ class KernelBuilder:
     def build_kernel(self, forest_height: int, n_nodes: int, batch_size: int, rounds: int) -> None:
         if batch_size % VLEN:
             raise ValueError(f"batch_size {batch_size} is not a multiple of {VLEN}")
-        with _cycle_collector_paused():
+        with gc_paused():
             self._build(forest_height, n_nodes, batch_size, rounds)
 
     def _build(self, forest_height: int, n_nodes: int, batch_size: int, rounds: int) -> None:
@@ -302,19 +301,6 @@ class KernelBuilder:
             self.valu("+", g.pos, g.tmp, self.vector_const(2))
         else:
             self.multiply_add(g.pos, g.pos, self.vector_const(2), g.tmp)
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """The build makes some 200,000 small objects and no reference cycles; the cyclic
-    collector would walk them again and again for nothing (a quarter of the build time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _blocks(addrs: Sequence[int]) -> tuple[int, ...]:
