@@ -5,6 +5,8 @@
 The goals (issue 5): `back 1` anywhere in a full baseline run under 20 ms, `goto` anywhere
 under 250 ms, a whole run's history under 200 MB, and recording at most 1.5x a continue
 without history. Prints figures; asserts nothing, since timings drift from run to run.
+The sessions run with the store check off, so the figures are history's own;
+benchmarks/store_check_bench.py measures what the check adds.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def fresh_session(session: Session, interval: int, cold: bool) -> Session:
     if cold:
         program = [{engine: list(slots) for engine, slots in bundle.items()} for bundle in kernel.program]
         kernel = replace(kernel, program=program)
-    return Session(kernel, session.problem, checkpoint_interval=interval)
+    return Session(kernel, session.problem, checkpoint_interval=interval, check_stores=False)
 
 
 def bare_continue(session: Session) -> tuple[float, int]:

@@ -424,8 +424,10 @@ class Session:
         return self.store_check.judge(result.changes)
 
     def _cycle_reached(self, move_cycle: int | None) -> bool:
-        """Whether the bundle just run reached a cycle target; asked after a watched change,
-        which the engine reports first (only a bundle that costs a cycle writes memory)."""
+        """Whether the bundle just run reached a cycle target: the engine reports a watched
+        change first, so a change the session passes must not hide the target. Only a bundle
+        that costs a cycle writes a word, so a cycle breakpoint equal to the count now was
+        reached by this very bundle."""
         return (move_cycle is not None and self.cycle >= move_cycle) or bool(
             self.stops.cycle_hits(self.cycle)
         )
