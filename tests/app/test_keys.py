@@ -11,7 +11,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.command import CommandList
+from textual.widgets._footer import FooterKey
 
 from tests.app.waits import settle, until
 from vliwdbg.app.app import DebuggerApp
@@ -144,6 +146,25 @@ async def test_command_line_history_completion_and_errors():
         await pilot.press("escape")
         assert app.focused is app.program_pane and line.value == ""
         assert session.recorded == ["print pc + 41"]
+
+
+async def test_keys_typed_in_one_burst_after_colon_land_on_the_command_line():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        for key, character in [("colon", ":"), ("s", "s"), ("t", "t"), ("e", "e"), ("p", "p")]:
+            app.post_message(events.Key(key, character))
+        await until(pilot, lambda: app.command_line.value == "step")
+        assert session.recorded == [] and app.focused is app.command_line
+
+
+async def test_the_narrow_footer_shows_every_key_in_100_columns():
+    app = DebuggerApp(small_session())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        keys = list(app.query(FooterKey))
+        assert {key.key_display for key in keys} >= {"s", "c", "?", "q"}
+        assert max(key.region.right for key in keys) <= 100
 
 
 async def test_help_screen_opens_and_closes():

@@ -8,6 +8,7 @@ from textual.app import App, ComposeResult
 from textual.widget import Widget
 
 from machine.isa import SCRATCH_SIZE
+from vliwdbg.app.command_line import _wrap
 from vliwdbg.app.engines import EngineFigures, EnginesView, occupancy_strip
 from vliwdbg.app.memory import MemoryView, Reference, memory_rows
 from vliwdbg.app.program import ProgramView
@@ -155,7 +156,7 @@ async def test_memory_pane_marks_differences_from_the_reference():
     pane = MemoryView()
     async with Host(pane).run_test(size=(70, 16)):
         pane.load(REGIONS, len(MEMORY))
-        pane.show(MEMORY, {13}, Reference([1, 2], [555, 999], "round 1"), hex_mode=False)
+        pane.show(MEMORY, {13}, Reference([1, 2], [555, 999], "before round 1"), hex_mode=False)
         lines = rows(pane)
         assert lines[1].split() == ["rounds", "2"]
         assert lines[10].split() == ["0", "1", "1", "555", "555"]
@@ -169,10 +170,19 @@ async def test_memory_pane_narrow_keeps_one_mark_per_element():
     pane = MemoryView()
     async with Host(pane).run_test(size=(40, 16)):
         pane.load(REGIONS, len(MEMORY))
-        pane.show(MEMORY, set(), Reference([1, 2], [555, 999], "round 1"), hex_mode=False)
+        pane.show(MEMORY, set(), Reference([1, 2], [555, 999], "before round 1"), hex_mode=False)
         lines = rows(pane)
         assert lines[10].split() == ["0", "1", "555"]
         assert lines[11].split() == ["1", "2", "666", "≠"]
+        assert lines[8] == "indices m[10:12] · values m[12:14]"
+        assert lines[9] == "elem      index      value  vs ref"
+        assert pane.border_subtitle == "ref: the reference before round 1"
+
+
+def test_log_wraps_long_lines_at_spaces():
+    line = [("error: ", None), ("internal error in 'step 40': TypeError: missing arguments", None)]
+    wrapped = ["".join(text for text, _ in row) for row in _wrap(line, 30)]
+    assert wrapped == ["error: internal error in 'step", "  40': TypeError: missing", "  arguments"]
 
 
 def test_occupancy_strip_buckets_cycles_and_marks_the_current_one():
@@ -204,6 +214,19 @@ async def test_engines_pane_draws_bars_utilization_and_bound():
         assert "50%" in lines[1]
         assert "▲ cycle 1" in lines[6]
         assert lines[7] == "slot-count bound 4 cycles (set by alu) · program 8 cycles, 2.00x the bound"
+
+
+async def test_engines_pane_in_seven_rows_keeps_the_bound_and_fits_its_titles():
+    program = [{"alu": [("+", 1, 1, 1)] * 12}, {"load": [("const", 0, 1)]}] * 4000
+    profile = Profile(SlotTable(program), range(len(program)))
+    pane = EnginesView()
+    async with Host(pane).run_test(size=(50, 7)):
+        strip = occupancy_strip(profile, 8000, pane.strip_width(50), cycle=0)
+        pane.show(EngineFigures({"alu": 12}, None, profile.report(), strip, 0))
+        lines = rows(pane)
+        assert pane.row_count() == 7 and pane.max_scroll_y == 0
+        assert lines[0].endswith("occupancy") and len(lines[0]) <= 50
+        assert lines[6] == "slot-count bound 4,000 (alu) · program 2.00x"
 
 
 def test_landmarks_wait_for_the_end_of_the_run():

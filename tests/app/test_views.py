@@ -40,21 +40,42 @@ def test_where_names_the_compare_a_bundle_serves_or_leads_to(views: SessionViews
     assert views.snapshot().where == "round 0, element 0: idx, val"
 
 
+FAULTY = """
+class KernelBuilder:
+    def __init__(self):
+        self.instrs = []
+
+    def build_kernel(self, forest_height, n_nodes, batch_size, rounds):
+        self.instrs = [{"load": [("const", 0, 99999)]}, {"load": [("load", 1, 0)]}]
+"""
+
+
+def test_a_fault_shows_in_the_state_and_leaves_no_total(tmp_path):
+    kernel = tmp_path / "faulty.py"
+    kernel.write_text(FAULTY)
+    views = SessionViews(Session.open(str(kernel), height=1, rounds=1, batch=1))
+    views.session.execute("continue")
+    snapshot = views.snapshot()
+    assert snapshot.state == "faulted" and snapshot.total == RunTotal(1, "fault")
+    views.session.execute("back")
+    assert views.snapshot().state == "running"
+
+
 def test_reference_follows_the_round_and_is_final_at_the_end(views: SessionViews):
     session = views.session
-    assert views.snapshot().reference.label == "start of round 0"
+    assert views.snapshot().reference.label == "before round 0"
     session.execute("continue")
     session.execute("continue")
     session.execute("continue")
     reference = views.snapshot().reference
-    assert session.last_stop.kind == "end" and reference.label == "final"
+    assert session.last_stop.kind == "end" and reference.label == "at the end"
     start, batch = session.problem.regions["values"]
     assert list(reference.values) == session.problem.final[start : start + batch]
     assert all(reference.value_mark(i, v) == ("", False) for i, v in enumerate(reference.values))
 
 
 def test_value_marks_name_the_round_a_value_holds_or_flag_it():
-    reference = Reference([0, 0], [10, 20], "start of round 1", {0: 0, 1: None})
+    reference = Reference([0, 0], [10, 20], "before round 1", {0: 0, 1: None})
     assert reference.value_mark(0, 10) == ("", False)
     assert reference.value_mark(0, 7) == ("r0", False)
     assert reference.value_mark(1, 99) == ("≠", True)
@@ -77,6 +98,8 @@ def test_run_fraction_and_total_are_known_once_the_end_has_been_reached(views: S
         session.execute("continue")
     assert views.run_fraction(session.cycle) == 1.0
     end = session.cycle
+    strip = views.engine_figures(views.snapshot(), 40).strip
+    assert strip.marker == len(strip.cells) - 1
     session.execute("goto cycle 5")
     assert views.snapshot().total == RunTotal(end, "end")
 

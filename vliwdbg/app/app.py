@@ -21,10 +21,12 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from vliwdbg.app.command_line import CommandLine, CommandLog
@@ -51,11 +53,27 @@ PROGRESS_EVERY = 0.1
 #: millisecond, so they run on the UI thread and spare a step two thread hand-overs.
 SINGLE_BUNDLE_MOVES = frozenset({"step", "back", "next"})
 
+#: Below this many columns the screen takes its narrow layout (the reference size is 160x48;
+#: 100x30 must stay usable).
+NARROW_BELOW = 130
+
 #: Stops that only say a move did what it was asked (no reason to draw the eye).
 QUIET_STOPS = frozenset({"steps", "cycle"})
 
 #: Runs command lines on the session and returns their results (in the worker thread).
 Execute = Callable[[str], "CommandResult"]
+
+
+class KeysFooter(Footer):
+    """The footer. In the narrow layout it is compact and leaves out the palette's key
+    (ctrl+p still opens it; help lists it), so that every key fits in 100 columns."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        narrow = event.size.width < NARROW_BELOW
+        if narrow != self.compact:
+            self.compact = narrow
+            self.show_command_palette = not narrow
+            self.refresh(recompose=True)
 
 
 @dataclass(frozen=True)
@@ -81,7 +99,7 @@ class DebuggerApp(App[None]):
 
     CSS_PATH = "app.tcss"
     TITLE = "vliwdbg"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (130, "-wide")]
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (NARROW_BELOW, "-wide")]
     COMMANDS = App.COMMANDS | {CommandsProvider}
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -94,7 +112,7 @@ class DebuggerApp(App[None]):
         Binding("t", "run_to_selected", "Run to", tooltip="run to the selected bundle"),
         Binding("g", "goto", "Go to", tooltip="go to a cycle or a step (goto cycle N, goto step N)"),
         Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal"),
-        Binding("colon", "command_line", "Command", key_display=":", tooltip="type a command"),
+        Binding("colon", "command_line", "Command", key_display=":", show=False),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
         Binding("q", "quit_debugger", "Quit", tooltip="leave the debugger (quit)"),
         Binding("j", "jump", "Jump to address", show=False),
@@ -103,6 +121,7 @@ class DebuggerApp(App[None]):
 
     #: Keys the help screen lists besides the footer's.
     EXTRA_KEYS = (
+        (":", "type a command (on the command line, under the log)"),
         ("up down pgup pgdn home end", "select a bundle in the program pane"),
         ("enter", "describe the selected bundle (info bundle)"),
         ("click", "select a bundle; a click on its gutter toggles its breakpoint"),
@@ -146,7 +165,7 @@ class DebuggerApp(App[None]):
                 yield MemoryView(id="memory")
         yield CommandLog(id="log")
         yield CommandLine(id="command")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         titles = {"program": "Program", "engines": "Engines", "scratch": "Scratch", "memory": "Memory"}
@@ -394,7 +413,13 @@ class DebuggerApp(App[None]):
         line = self.command_line
         line.value = text
         line.cursor_position = len(text)
-        line.focus()
+        self._focus_now(line)
+
+    def _focus_now(self, widget: Widget) -> None:
+        """Move the focus before the next key is handled: `Widget.focus` only queues the
+        move, so the keys typed (or pasted) right after `:` would still reach the program
+        pane's bindings, and the `s` and `c` of `info scratch` would step and continue."""
+        self.screen.set_focus(widget)
 
     def action_help(self) -> None:
         keys = [(b.key_display or b.key, b.tooltip or b.description) for b in self._shown_bindings()]
@@ -438,6 +463,17 @@ class DebuggerApp(App[None]):
 
     # --- messages from the panes ----------------------------------------------------------
 
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed (or pasted) right after `:` were already on their way to the program
+        pane when the command line took the focus; they reach the app unhandled, and belong
+        on the command line rather than lost. (Run before the app's bindings, so the key
+        that opens the command line is not typed into it.)"""
+        line = self.command_line
+        if self.focused is line and event.is_printable and event.character:
+            event.prevent_default()
+            event.stop()
+            line.insert_text_at_cursor(event.character)
+
     def on_input_submitted(self, event: CommandLine.Submitted) -> None:
         if event.input is not self.command_line:
             return
@@ -447,11 +483,11 @@ class DebuggerApp(App[None]):
         if line:
             self.command_line.remember(line)
             self.submit(line)
-        self.program_pane.focus()
+        self._focus_now(self.program_pane)
 
     def on_command_line_left(self, _: CommandLine.Left) -> None:
         self.command_line.value = ""
-        self.program_pane.focus()
+        self._focus_now(self.program_pane)
 
     def on_command_line_completions(self, event: CommandLine.Completions) -> None:
         self.log_pane.note("   ".join(event.words))

@@ -52,10 +52,11 @@ class CommandLine(Input):
     """A one-line input with history (up/down) and completion (tab)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "history(-1)", "Previous command", show=False),
+        Binding("up", "history(-1)", "History", key_display="↑↓"),
         Binding("down", "history(1)", "Next command", show=False),
-        Binding("tab", "complete", "Complete", show=False, priority=True),
-        Binding("escape", "leave", "Leave the command line", show=False),
+        Binding("tab", "complete", "Complete", priority=True),
+        Binding("enter", "submit", "Run"),
+        Binding("escape", "leave", "Leave"),
     ]
 
     class Left(Message):
@@ -199,15 +200,21 @@ class CommandLog(LinePane):
 
 
 def _wrap(cells: Cells, width: int) -> list[Cells]:
-    """Cut a line into rows of at most `width` cells; rows after the first are indented."""
+    """Cut a line into rows of at most `width` cells, at a space where the row has one;
+    rows after the first are indented."""
     width = max(width, 8)
     rows: list[Cells] = [[]]
     used = 0
     for text, style in cells:
         while used + len(text) > width:
             room = width - used
-            rows[-1].append((text[:room], style))
-            text = text[room:]
+            space = text.rfind(" ", 0, room + 1)
+            if space > 0:
+                rows[-1].append((text[:space], style))
+                text = text[space + 1 :]
+            else:
+                rows[-1].append((text[:room], style))
+                text = text[room:]
             rows.append([("  ", None)])
             used = 2
         if text:

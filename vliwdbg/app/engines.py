@@ -122,8 +122,18 @@ class EnginesView(LinePane):
     def _fixed_width(self, width: int) -> int:
         return NAME_WIDTH + self._bar_width(width) + 6 + 7 + 11
 
+    def on_resize(self) -> None:
+        if self.figures is not None:
+            self.update_rows()
+
+    def _extra_rows(self) -> tuple[str, ...]:
+        """The rows under the engines that fit: the bound, and above it the row that labels
+        the strip's current cycle (the strip's own marked cell stays when that row does not)."""
+        room = self.rows_visible - len(ENGINES) - 1
+        return ("marker", "bound") if room >= 2 else ("bound",) if room == 1 else ()
+
     def row_count(self) -> int:
-        return 0 if self.figures is None else len(ENGINES) + 3
+        return 0 if self.figures is None else len(ENGINES) + 1 + len(self._extra_rows())
 
     def render_row(self, index: int, width: int) -> Cells:
         figures = self.figures
@@ -132,9 +142,9 @@ class EnginesView(LinePane):
             return self._titles(figures, width)
         if index <= len(ENGINES):
             return self._engine_row(figures, index - 1, width)
-        if index == len(ENGINES) + 1:
+        if self._extra_rows()[index - len(ENGINES) - 1] == "marker":
             return self._marker_row(figures, width)
-        return self._bound_row(figures)
+        return self._bound_row(figures, width)
 
     def _titles(self, figures: EngineFigures, width: int) -> Cells:
         slots = self._bar_width(width) + 6
@@ -142,9 +152,16 @@ class EnginesView(LinePane):
         text += f"{figures.whole_label:>9}  "
         strip = figures.strip
         if strip.cells:
-            text += f"occupancy over cycles 0..{strip.span:,}"
-            if strip.cycles_per_cell > 1:
-                text += f", {strip.cycles_per_cell:,} a cell"
+            room = width - len(text)
+            per_cell = f", {strip.cycles_per_cell:,} a cell" if strip.cycles_per_cell > 1 else ""
+            for title in (
+                f"occupancy over cycles 0..{strip.span:,}{per_cell}",
+                f"occupancy, cycles 0..{strip.span:,}",
+                "occupancy",
+            ):
+                if len(title) <= room:
+                    text += title
+                    break
         return [(text, self.style("engines--title"))]
 
     def _engine_row(self, figures: EngineFigures, k: int, width: int) -> Cells:
@@ -189,13 +206,18 @@ class EnginesView(LinePane):
             pad = max(0, pad - len(label) + 1)
         return [(" " * pad, None), (label, self.style("engines--title"))]
 
-    def _bound_row(self, figures: EngineFigures) -> Cells:
+    def _bound_row(self, figures: EngineFigures, width: int) -> Cells:
         whole = figures.whole
         if whole is None or not whole.lower_bound:
             return [("slot-count bound: no slots issued", self.style("engines--muted"))]
         bound = whole.lower_bound
-        text = f"slot-count bound {bound:,} cycles (set by {whole.binding_engine})"
-        text += f" · {figures.whole_label} {whole.cycles:,} cycles, {whole.cycles / bound:.2f}x the bound"
+        ratio = whole.cycles / bound
+        text = (
+            f"slot-count bound {bound:,} cycles (set by {whole.binding_engine})"
+            f" · {figures.whole_label} {whole.cycles:,} cycles, {ratio:.2f}x the bound"
+        )
+        if len(text) > width:
+            text = f"slot-count bound {bound:,} ({whole.binding_engine}) · {figures.whole_label} {ratio:.2f}x"
         return [(text, self.style("engines--muted"))]
 
 

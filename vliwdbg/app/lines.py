@@ -85,7 +85,8 @@ class LinePane(ScrollView, can_focus=True):
         raise NotImplementedError
 
     def render_row(self, index: int, width: int) -> Cells:
-        """Row `index` as (text, style) pieces; the base adds the pane's colours, pads and crops."""
+        """Row `index` as (text, style) pieces; the base adds the pane's colours, pads, and
+        cuts a row too long for the pane with an ellipsis."""
         raise NotImplementedError
 
     def update_rows(self) -> None:
@@ -115,7 +116,10 @@ class LinePane(ScrollView, can_focus=True):
         segments = [
             Segment(text, base + style if style else base) for text, style in self.render_row(index, width)
         ]
-        return Strip(segments).adjust_cell_length(width, base)
+        strip = Strip(segments)
+        if strip.cell_length > width:
+            strip = Strip([*strip.crop(0, width - 1), Segment("…", base)])
+        return strip.adjust_cell_length(width, base)
 
     def scroll_row_into_view(self, index: int, *, center: bool = False) -> None:
         """Scroll so row `index` is visible; a row far off screen lands a third of the way down."""

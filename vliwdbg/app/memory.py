@@ -70,7 +70,10 @@ def memory_rows(regions: Mapping[str, tuple[int, int]], mem_size: int, per_line:
     if "indices" in regions and "values" in regions:
         (ind_start, batch), (val_start, _) = regions["indices"], regions["values"]
         rows.append(
-            Row("title", f"batch: indices m[{ind_start}:{ind_start + batch}], values m[{val_start}:]")
+            Row(
+                "title",
+                f"indices m[{ind_start}:{ind_start + batch}] · values m[{val_start}:{val_start + batch}]",
+            )
         )
         rows.append(Row("columns"))
         rows.extend(Row("element", addr=ind_start + i, index=i) for i in range(batch))
@@ -155,6 +158,9 @@ class MemoryView(LinePane):
         self.changed = changed
         self.reference = reference
         self.hex_mode = hex_mode
+        subtitle = "" if reference is None else f"ref: the reference {reference.label}"
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         if full:
             self.refresh()
         else:
@@ -222,9 +228,9 @@ class MemoryView(LinePane):
         if reference is None:
             return [(f"{'elem':>4}{'index':>{w}}{'value':>{w}}", self.style("memory--label"))]
         if width < WIDE_BATCH:
-            text = f"{'elem':>4}{'index':>{w}}{'value':>{w}}  vs {reference.label}"
+            text = f"{'elem':>4}{'index':>{w}}{'value':>{w}}  vs ref"
         else:
-            text = f"{'elem':>4}{'index':>{w}}{'ref':>{w}}  {'value':>{w}}{'ref':>{w}}  {reference.label}"
+            text = f"{'elem':>4}{'index':>{w}}{'ref':>{w}}  {'value':>{w}}{'ref':>{w}}"
         return [(text, self.style("memory--label"))]
 
     def _element(self, row: Row, width: int) -> Cells:

@@ -164,7 +164,7 @@ class SessionViews:
             pc=pc,
             step=session.step,
             cycle=cycle,
-            state=_state_name(session.state),
+            state=self._state(),
             scratch=list(session.scratch),
             mem=list(session.mem),
             scratch_changed=scratch_changed,
@@ -177,6 +177,15 @@ class SessionViews:
             where=self._where(pc),
             total=self.run_total(),
         )
+
+    def _state(self) -> str:
+        """The core's state, or "faulted" where the next bundle is known to fault (the core
+        itself stays as it was, ready to try it again)."""
+        session = self.session
+        fault = session.timeline.fault
+        if fault is not None and fault[0] == session.step:
+            return "faulted"
+        return _state_name(session.state)
 
     def _where(self, pc: int) -> str | None:
         """Where the current bundle is in the algorithm, by the kernel's compares:
@@ -245,7 +254,7 @@ class SessionViews:
             self._reached = next(r.reached for r in session.reference_report() if r.name == "values") or {}
             self._reached_for = values_now
         reached = self._reached
-        label = "final" if round_now is None else f"start of round {round_now}"
+        label = "at the end" if round_now is None else f"before round {round_now}"
         return Reference(cached[0], cached[1], label, reached)
 
     def run_fraction(self, cycle: int | None) -> float | None:
@@ -286,7 +295,9 @@ class SessionViews:
             insight.strips[strip_width] = strip
         pc = min(snapshot.pc, len(insight.static_cycle) - 1)
         marked_cycle = snapshot.cycle if insight.straight else insight.static_cycle[pc]
-        marker = marked_cycle // strip.cycles_per_cell if strip.cells and marked_cycle < strip.span else None
+        # The end of the run (cycle == span) is marked in the last cell.
+        inside = strip.cells and marked_cycle <= strip.span
+        marker = min(marked_cycle // strip.cycles_per_cell, len(strip.cells) - 1) if inside else None
         placed = OccupancyStrip(strip.span, strip.cells, marker)
         return EngineFigures(snapshot.bundle, snapshot.run, insight.whole, placed, marked_cycle)
 

@@ -33,11 +33,12 @@ MARKS = (
 )
 
 
-def help_table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
+def help_table(title: str, rows: Iterable[tuple[str, str]], left_width: int) -> Table:
+    """Two columns under a title; the left one `left_width` wide, so the tables line up."""
     table = Table(
         title=title, title_justify="left", title_style="bold", show_header=False, box=None, expand=True
     )
-    table.add_column(style="bold cyan", no_wrap=True)
+    table.add_column(style="bold cyan", no_wrap=True, width=left_width)
     table.add_column(ratio=1)
     for left, right in rows:
         table.add_row(Text(left), Text(right))
@@ -78,9 +79,10 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll() as scroll:
             scroll.border_title = "vliwdbg help"
             scroll.border_subtitle = "escape closes"
-            yield Static(help_table("Keys", self.keys))
-            yield Static(help_table("Commands (type : then a command; tab completes)", self.commands))
-            yield Static(help_table("Marks", MARKS))
+            width = max(len(left) for left, _ in [*self.keys, *self.commands, *MARKS])
+            yield Static(help_table("Keys", self.keys, width))
+            yield Static(help_table("Commands (type : then a command; tab completes)", self.commands, width))
+            yield Static(help_table("Marks", MARKS, width))
             yield Static(
                 Text("Every key runs a command of the list above, so --record captures it.", style="dim")
             )
