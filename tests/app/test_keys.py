@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from textual import events
 from textual.command import CommandList
+from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from tests.app.waits import settle, until
@@ -199,7 +200,9 @@ async def test_j_jumps_the_memory_pane_to_an_address():
     async with app.run_test(size=SIZE) as pilot:
         memory = app.query_one("#memory")
         memory.focus()
-        await pilot.press("j", *"values", "enter")
+        await pilot.press("j")
+        assert app.screen.query_one(Input).outer_size.height == 1
+        await pilot.press(*"values", "enter")
         await pilot.pause()
         assert memory.scroll_offset.y > 0
 

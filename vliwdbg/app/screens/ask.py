@@ -30,7 +30,7 @@ class AskScreen(ModalScreen[str | None]):
             background: $surface;
             padding: 0 1;
         }
-        & Input { border: none; height: 1; padding: 0; background: $boost; }
+        & Input, & Input:focus { border: none; height: 1; padding: 0; background: $boost; }
     }
     """
 
