@@ -203,6 +203,11 @@ def cmd_continue(session: Session, args: Args) -> Reply:
     return _moved(session.resume(cancel=args.cancel, progress=args.progress))
 
 
+def cmd_advance(session: Session, args: Args) -> Reply:
+    pc = _one_number(args, "a pc")
+    return _moved(session.advance(pc, cancel=args.cancel, progress=args.progress))
+
+
 def cmd_rcontinue(session: Session, args: Args) -> Reply:
     _no_args(args)
     return _moved(session.reverse(cancel=args.cancel, progress=args.progress))
@@ -573,6 +578,16 @@ COMMANDS: tuple[Command, ...] = (
         "away stops after --max-steps bundles (default 50,000,000).",
         cmd_continue,
         ("c", "cont"),
+    ),
+    Command(
+        "advance",
+        "advance N",
+        "run until the bundle at pc N is next",
+        "Stops earlier at a breakpoint, watchpoint, divergence, fault, pause or the end, like\n"
+        "continue; makes no breakpoint. At pc N already, that bundle runs first and the move goes\n"
+        "on to the next time pc N comes (a loop's next pass), as gdb's advance does.",
+        cmd_advance,
+        ("until", "u"),
     ),
     Command(
         "rcontinue",

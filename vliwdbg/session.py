@@ -252,6 +252,17 @@ class Session:
         """`continue`: forward to the next stop."""
         return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
 
+    def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
+        `advance` does: no breakpoint is made for it. Standing at N, that bundle runs first
+        and the move goes on to the next time N comes. Raises SessionError for a pc outside
+        the program."""
+        if not 0 <= pc < len(self.program):
+            raise SessionError(f"pc {pc} is outside the program (pcs 0..{len(self.program) - 1})")
+        return self._move(
+            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
+        )
+
     def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`back N`: N bundles backward, or less when a stop lies on the way."""
         return self._move(lambda: self._backward(max(0, self.step - n), cancel, progress))
@@ -310,6 +321,8 @@ class Session:
         move_cycle: int | None,
         cancel: Cancel | None,
         progress: Progress | None,
+        *,
+        move_pc: int | None = None,
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
@@ -318,14 +331,14 @@ class Session:
         last = self.last_stop
         skip = last is not None and last is self._compare_stop and last.step == core.steps
         outcome = self.timeline.drive(
-            lambda c: self.stops.spec(c.cycle, move_cycle),
-            lambda r: self._is_stop(r, move_cycle),
+            lambda c: self.stops.spec(c.cycle, move_cycle, move_pc),
+            lambda r: self._is_stop(r, move_cycle, move_pc),
             limit=limit,
             skip_first_debug=skip,
             cancel=cancel,
             progress=progress,
         )
-        return self._arrive(outcome, limit_kind)
+        return self._arrive(outcome, limit_kind, move_pc)
 
     def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
@@ -398,12 +411,12 @@ class Session:
         except MachineFault:
             return set(), set()
 
-    def _is_stop(self, result: RunResult, move_cycle: int | None) -> bool:
+    def _is_stop(self, result: RunResult, move_cycle: int | None, move_pc: int | None = None) -> bool:
         """Whether a candidate stop the engine reports is a real one (no side effects: a
         backward scan asks this of every candidate in a segment)."""
         reason = result.reason
         if reason == "pc":
-            return bool(self.stops.pc_hits(self.pc, self._holds))
+            return self.pc == move_pc or bool(self.stops.pc_hits(self.pc, self._holds))
         if reason == "cycle":
             return (move_cycle is not None and self.cycle >= move_cycle) or bool(
                 self.stops.cycle_hits(self.cycle)
@@ -459,8 +472,10 @@ class Session:
         finally:
             self.timeline.seek(step)
 
-    def _arrive(self, outcome: Outcome, plain_kind: str) -> Stop:
-        """The Stop for where a drive ended; counts the hits of the entries that stopped it."""
+    def _arrive(self, outcome: Outcome, plain_kind: str, move_pc: int | None = None) -> Stop:
+        """The Stop for where a drive ended; counts the hits of the entries that stopped it.
+        Reaching a move's own target pc is a plain arrival, unless a breakpoint there stops
+        too (then it is that breakpoint's stop, and its hit)."""
         reason, result = outcome.reason, outcome.result
         if reason == "limit":
             if plain_kind == "max-steps":
@@ -473,6 +488,8 @@ class Session:
         assert result is not None
         if reason == "pc":
             hits = self.stops.pc_hits(self.pc, self._holds)
+            if not hits and self.pc == move_pc:
+                return self._plain("steps")
             return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
         if reason == "cycle":
             bps = self.stops.cycle_hits(self.cycle)

@@ -99,6 +99,8 @@ class StopTable:
         self._base: StopSpec | None = None
         self._cycles: list[int] = []
         self._checked: frozenset[int] = frozenset()
+        #: The base spec with a move's target pc added, for the last target asked.
+        self._with_pc: tuple[int, StopSpec] | None = None
 
     # --- the entries -------------------------------------------------------------------
 
@@ -165,6 +167,7 @@ class StopTable:
 
     def _changed(self) -> None:
         self._base = None
+        self._with_pc = None
 
     def set_checked(self, words: frozenset[int]) -> None:
         """Memory words whose every change the session judges (the store check): watched
@@ -175,11 +178,13 @@ class StopTable:
 
     # --- what the engine watches --------------------------------------------------------
 
-    def spec(self, cycle_now: int, move_cycle: int | None = None) -> StopSpec:
+    def spec(self, cycle_now: int, move_cycle: int | None = None, move_pc: int | None = None) -> StopSpec:
         """The engine's stop conditions from the current cycle on.
 
         A cycle breakpoint fires when the count reaches its cycle, so only those above the
-        current count matter; `move_cycle` is a move's own target (next, goto cycle).
+        current count matter; `move_cycle` is a move's own target (next, goto cycle), and
+        `move_pc` one too (advance): the engine stops before it as before a breakpoint,
+        though no entry of the table owns it.
         """
         if self._base is None:
             words: dict[tuple[str, str], set[int]] = {
@@ -196,10 +201,15 @@ class StopTable:
                 read_mem=frozenset(words["rwatch", "m"]),
             )
             self._cycles = sorted({bp.cycle for bp in self._enabled("cycle") if bp.cycle is not None})
+        base = self._base
+        if move_pc is not None and move_pc not in base.pcs:
+            if self._with_pc is None or self._with_pc[0] != move_pc:
+                self._with_pc = (move_pc, replace(base, pcs=base.pcs | {move_pc}))
+            base = self._with_pc[1]
         target = next((c for c in self._cycles if c > cycle_now), None)
         if move_cycle is not None and (target is None or move_cycle < target):
             target = move_cycle
-        return self._base if target is None else replace(self._base, cycle=target)
+        return base if target is None else replace(base, cycle=target)
 
     # --- which entries a candidate stop belongs to ---------------------------------------
 

@@ -51,6 +51,8 @@ def test_the_table_is_consistent() -> None:
         ("n", "next"),
         ("c", "continue"),
         ("rc", "rcontinue"),
+        ("until 5", "advance"),
+        ("u 5", "advance"),
         ("reverse-continue", "rcontinue"),
         ("rs 2", "back"),
         ("b 5", "break pc"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from machine.problem import make_problem
+from vliwdbg.session import Session
 
 from .core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, straight_program
 
@@ -256,3 +257,70 @@ def test_last_changes_lists_the_words_a_move_changed() -> None:
     assert {(w.space, w.addr, w.old, w.new) for w in s.last_changes} == {("s", 1, 0, 1), ("s", 2, 0, 2)}
     s.execute("back")
     assert {(w.space, w.addr, w.old, w.new) for w in s.last_changes} == {("s", 1, 1, 0), ("s", 2, 2, 0)}
+
+
+# --- advance -------------------------------------------------------------------------------
+
+
+def test_advance_runs_to_a_pc_without_making_a_breakpoint() -> None:
+    s = session(loop_program(3), LOOP_NAMES)
+    assert s.execute("advance 5").stop.kind == "pause"  # an earlier stop comes first
+    stop = s.execute("advance 5").stop
+    assert (stop.kind, stop.step, stop.pc, stop.ids) == ("steps", 5, 5, ())
+    assert stop.message == "step 5, cycle 5, pc 5"
+    assert s.breakpoints == [] and s.breakpoint_pcs() == set()
+    # Standing at the target, its bundle runs first: the loop's next pass.
+    assert s.execute("until 5").stop.step == 8
+    assert s.execute("u 7").stop.step == 13
+    # No breakpoint was left behind: going back passes pc 5 and forward passes it too.
+    assert s.execute("rcontinue").stop.step == 4
+    assert s.execute("continue").stop.step == 15
+
+
+def test_advance_stops_earlier_at_breakpoints_watchpoints_and_the_end() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 6")
+    stop = s.execute("advance 7").stop
+    assert (stop.kind, stop.step, stop.ids) == ("breakpoint", 6, (1,))
+    s.execute("delete")
+    s.execute("watch i")
+    stop = s.execute("advance 7").stop
+    assert (stop.kind, stop.step) == ("watchpoint", 8)
+    s.execute("delete")
+    s.execute("break cycle 11")
+    assert s.execute("advance 7").stop.cycle == 11
+    s.execute("delete")
+    assert s.execute("advance 2").stop.kind == "end"  # pc 2 never comes again
+
+
+def test_a_breakpoint_at_the_target_stops_as_itself_and_counts_its_hit() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 5")
+    s.execute("break pc 4 if i == 99")
+    stop = s.execute("advance 5").stop
+    assert (stop.kind, stop.step, stop.ids) == ("breakpoint", 5, (1,))
+    assert s.breakpoints[0].hits == 1
+    # A breakpoint whose condition is false does not hide the arrival.
+    stop = s.execute("advance 4").stop
+    assert (stop.kind, stop.step, stop.ids) == ("steps", 7, ())
+    assert s.breakpoints[1].hits == 0
+
+
+def test_advance_reaches_a_pc_right_after_a_checked_store() -> None:
+    from vliwdbg.loader import load_kernel
+
+    kernel = load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
+    s = Session(kernel, PROBLEM)
+    assert s.check_stores
+    store = next(pc for pc, bundle in enumerate(kernel.program) if "store" in bundle)
+    s.execute("continue")  # the first pause
+    stop = s.execute(f"advance {store + 1}").stop
+    assert (stop.kind, stop.pc, stop.step) == ("steps", store + 1, store + 1)
+
+
+def test_advance_refuses_a_pc_outside_the_program() -> None:
+    s = session(loop_program(3), LOOP_NAMES)
+    assert s.execute("advance 10").error == "advance: pc 10 is outside the program (pcs 0..9)"
+    assert s.execute("advance").error == "advance: expected a pc"
+    assert s.execute("until x").error == "advance: expected a pc, got 'x'"
+    assert s.step == 0 and s.recorded == []
