@@ -61,6 +61,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"a move that runs this many bundles stops as a runaway (default {DEFAULT_MAX_STEPS:,})",
     )
     parser.add_argument(
+        "--no-check-stores",
+        action="store_true",
+        help="do not stop at stores to values or indices that the reference never makes"
+        " (the store check, on by default; `set check-stores on|off` changes it later)",
+    )
+    parser.add_argument(
         "--record", metavar="FILE", help="write every command given to FILE, as a script --replay runs"
     )
 
@@ -77,6 +83,7 @@ def open_session(args: argparse.Namespace) -> Session | None:
             pause=not args.no_pause,
             debug=not args.no_debug,
             max_steps=args.max_steps,
+            check_stores=not args.no_check_stores,
         )
     except KernelLoadError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

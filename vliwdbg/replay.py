@@ -59,6 +59,7 @@ def replay_command(session: Session, path: str | Path) -> str:
         if value != default:
             parts += [flag, str(value)]
     parts += ["--no-pause"] * (not session.pause_enabled) + ["--no-debug"] * (not session.debug_enabled)
+    parts += ["--no-check-stores"] * (not session.opened_check_stores)
     return " ".join(shlex.quote(part) for part in parts)
 
 

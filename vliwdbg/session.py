@@ -106,6 +106,8 @@ class Session:
         self.store_check = StoreCheck(problem)
         self._check_stores = False
         self.set_check_stores(check_stores)
+        #: The store check's setting at the start, which a recording's replay starts from.
+        self.opened_check_stores = check_stores
         #: The last stop at a failed compare: a move starting there skips that compare.
         self._compare_stop: Stop | None = None
 
@@ -121,6 +123,7 @@ class Session:
         pause: bool = True,
         debug: bool = True,
         max_steps: int = DEFAULT_MAX_STEPS,
+        check_stores: bool = True,
     ) -> Session:
         """Build the kernel for the problem's sizes, generate the problem as the take-home's
         harness does (the reference runs now, once), and stand at step 0.
@@ -128,7 +131,7 @@ class Session:
         n_nodes = 2 ** (height + 1) - 1
         loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
         problem = make_problem(height, rounds, batch, seed)
-        return cls(loaded, problem, pause=pause, debug=debug, max_steps=max_steps)
+        return cls(loaded, problem, pause=pause, debug=debug, max_steps=max_steps, check_stores=check_stores)
 
     # --- the position (EvalContext for expressions) --------------------------------------
 

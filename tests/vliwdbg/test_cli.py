@@ -140,3 +140,18 @@ def test_the_tour_script_replays_with_every_expect_holding(capsys) -> None:
     assert cli.main(["baseline", *SMALL, "--replay", str(tour)]) == 0
     out = capsys.readouterr().out
     assert "expect failed" not in out and out.count("\nok\n") == 7
+
+
+def test_no_check_stores_opens_with_the_store_check_off_and_the_recording_says_so(tmp_path, capsys) -> None:
+    wrong = str(Path(__file__).resolve().parent.parent / "fixtures" / "kernels" / "wrong_store.py")
+    sizes = ["--height", "2", "--rounds", "3", "--batch", "8"]
+    path = script(tmp_path, "continue\ncontinue\n")
+    assert cli.main([wrong, *sizes, "--replay", path]) == 0
+    assert capsys.readouterr().out.splitlines()[3].startswith("divergence: store to values[3]")
+    record = tmp_path / "recorded.txt"
+    assert cli.main([wrong, *sizes, "--no-check-stores", "--replay", path, "--record", str(record)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[3].startswith("pause 2 of 2 (after the last round): 1 of 8 values differ")
+    assert record.read_text().splitlines()[0] == (
+        f"# replay with: vliwdbg --replay {record} {wrong} --height 2 --rounds 3 --batch 8 --no-check-stores"
+    )

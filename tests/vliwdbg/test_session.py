@@ -50,6 +50,14 @@ def test_no_pause_and_no_debug_reach_the_engine() -> None:
     assert s.execute("continue").stop.kind == "max-steps"
 
 
+def test_open_takes_the_store_check_setting() -> None:
+    assert Session.open("baseline", height=2, rounds=1, batch=8).check_stores
+    s = Session.open("baseline", height=2, rounds=1, batch=8, check_stores=False)
+    assert not s.check_stores and not s.opened_check_stores
+    s.execute("set check-stores on")
+    assert s.check_stores and not s.opened_check_stores
+
+
 def test_the_evaluation_context_refuses_what_is_not_there() -> None:
     s = session(loop_program(2), LOOP_NAMES)
     with pytest.raises(ExprError, match="outside scratch"):
