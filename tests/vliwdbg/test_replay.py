@@ -84,7 +84,8 @@ def test_a_recording_replays_to_the_same_state(tmp_path) -> None:
     write_script(path, s.recorded, script_header(s, path))
     text = path.read_text()
     assert text.startswith(
-        f"# replay with: vliwdbg --replay {path} test --height 2 --rounds 1 --batch 8 --seed 5\n"
+        f"# replay with: vliwdbg --replay {path} test --height 2 --rounds 1 --batch 8 --seed 5"
+        " --no-check-stores\n"
     )
     status, _, err, fresh = replay(text.splitlines(), session(program, LOOP_NAMES))
     assert status == 0, err
