@@ -10,13 +10,18 @@ shared code with its own operands as the default values of extra parameters:
         s[d0] = v0
         return pc + 1
 
+Python's compiler is slow (tens of microseconds a lane), so only light shapes get code of
+their own, and only once a second bundle has the shape; a dense bundle, or the first of a
+shape, is composed from shared slot code instead (`machine.compose`), which needs no
+compiler.
+
 No user text reaches the generated source: operands are validated ints passed as
 defaults, compare keys are passed as default objects, and the op expressions come from
 `machine.opexpr`. A bundle is compiled only if it cannot fault on its static operands
-(checked here, so no scratch range check is left at run time); memory addresses and
-divisors are checked by Python itself (an IndexError or ZeroDivisionError before any write)
-or by a bare read of the last word a store will write. Whatever the exception, the engine
-asks `machine.diagnose` for the exact fault.
+(checked here and in `machine.operands`, so no scratch range check is left at run time);
+memory addresses and divisors are checked by Python itself (an IndexError or
+ZeroDivisionError before any write) or by a bare read of the last word a store will write.
+Whatever the exception, the engine asks `machine.diagnose` for the exact fault.
 """
 
 from __future__ import annotations
@@ -27,14 +32,11 @@ from typing import Any
 
 from machine import compose
 from machine.isa import MASK, SLOT_LIMITS, VLEN, CoreState
+from machine.operands import Unfit, integer, scalar, target_pc, vector
 from machine.opexpr import ALU_EXPR, lane_expr
 
 _M = str(MASK)
 _LANES = range(VLEN)
-
-
-class Unfit(Exception):
-    """The bundle is not compiled (a static fault or an unusual form); it stays interpreted."""
 
 
 class _Slot:
@@ -53,12 +55,13 @@ class _Slot:
         return name
 
 
-#: Shapes with at most this many operands (a few scalar slots, one vector slot) are cheap
-#: to compile. A heavier shape gets its own code only when it comes back `HEAVY_REPEATS`
-#: times; until then its bundles are composed from shared slot functions
-#: (`machine.compose`), which costs microseconds instead of milliseconds.
+#: A shape with at most this many operands (a few scalar slots, one vector slot) is cheap to
+#: compile and gains most from its own code (a composed bundle pays a call per slot), so it
+#: gets straight-line code once `SHAPE_REPEATS` bundles have it (a one-slot shape at once).
+#: A heavier shape is always composed (`machine.compose`): Python's compiler needs
+#: milliseconds for it, which a dense bundle would win back only after thousands of runs.
 LIGHT_SHAPE = 40
-HEAVY_REPEATS = 3
+SHAPE_REPEATS = 2
 
 
 class BundleCompiler:
@@ -73,83 +76,63 @@ class BundleCompiler:
         self.debug = debug
         self.globals = globals_
         self.shapes: dict[tuple, types.CodeType] = {}
-        self.runners: dict[tuple, types.CodeType] = {}
-        self._heavy_seen: dict[tuple, int] = {}
-        self._by_content: dict[tuple, tuple[Callable, dict]] = {}
+        self._seen: dict[tuple, int] = {}
+        #: (engine, slot) -> (function, the copy kept against changes) of one-slot bundles.
+        self.by_content: dict[tuple, tuple[Callable, dict]] = {}
         self._lanes = tuple(range(scratch_size + VLEN))
-        self._slot_code = compose.SlotCode(globals_)
-        #: Slot functions by content: a dense kernel reuses its registers, so its slots
-        #: repeat (4,783 distinct among 21,877 in kernels/vector.py); sharing them keeps the
-        #: compiled program small enough to stay in the caches.
-        self._slots: dict[tuple, Callable] = {}
+        self._composer = compose.Composer(scratch_size, debug, globals_)
 
     def compile(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
         """A function for the bundle at pc and a copy of the bundle it was made from (equal
         one-slot bundles share theirs), or None when the bundle must stay interpreted."""
-        content = _content_key(bundle)
+        content = bundle_content(bundle)
         if content is not None:
-            try:
-                known = self._by_content.get(content)
-            except TypeError:
-                content = known = None
+            known = self.by_content.get(content)
             if known is not None:
                 return known
         try:
-            shape, values, slots = self._plan(bundle, pc)
+            if _heavy(bundle):
+                return self._compose(bundle, pc)
+            shape, values = self._plan(bundle, pc)
         except Exception:
             return None
         code = self.shapes.get(shape)
         if code is None:
-            if len(values) > LIGHT_SHAPE:
-                seen = self._heavy_seen[shape] = self._heavy_seen.get(shape, 0) + 1
-                if seen < HEAVY_REPEATS:
-                    return self._compose(slots, shape[-1]), copy_bundle(bundle)
+            seen = self._seen[shape] = self._seen.get(shape, 0) + 1
+            if seen < SHAPE_REPEATS and len(shape) > 2:
+                return self._compose(bundle, pc)
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:
             return f, copy_bundle(bundle)
         engine, slot = content
-        compiled = self._by_content[content] = (f, {engine: [slot]})
+        compiled = self.by_content[content] = (f, {engine: [slot]})
         return compiled
 
-    def _compose(self, slots: list[tuple[str, str, tuple]], costs: bool) -> Callable:
-        """The bundle as a runner calling shared slot functions (see `machine.compose`)."""
-        accesses = [(engine, op, *_access(engine, op, vals)) for engine, op, vals in slots]
-        fused = compose.plan_phases(accesses)
-        kinds = tuple(
-            (f, compose.commit_kind(engine, op)) for f, (engine, op, _) in zip(fused, slots, strict=True)
-        )
-        args: list = []
-        for is_fused, (engine, op, vals) in zip(fused, slots, strict=True):
-            operands = _compose_operands(engine, op, vals)
-            key = (engine, op, is_fused, operands)
-            function = self._slots.get(key)
-            if function is None:
-                function = self._slots[key] = self._slot_code.function(engine, op, is_fused, operands)
-            args.append(function)
-            if not is_fused:
-                kind = compose.commit_kind(engine, op)
-                if kind in ("s", "v"):
-                    args.append(operands[0])
-                elif kind in ("cond", "jump"):
-                    args.append(vals[-1])
-        key = (kinds, costs)
-        code = self.runners.get(key)
+    def _compose(self, bundle: dict, pc: int) -> tuple[Callable, dict] | None:
+        try:
+            return self._composer.compose(bundle, pc), copy_bundle(bundle)
+        except compose.Uncomposable:
+            pass
+        except Exception:
+            return None
+        try:
+            shape, values = self._plan(bundle, pc)
+        except Exception:
+            return None
+        code = self.shapes.get(shape)
         if code is None:
-            namespace: dict[str, Any] = {}
-            exec(compile(compose.runner_source(kinds, costs), "<composed bundle>", "exec"), namespace)
-            code = self.runners[key] = namespace["bundle"].__code__
-        return types.FunctionType(code, self.globals, None, tuple(args))
+            code = self.shapes[shape] = self._generate(shape)
+        return types.FunctionType(code, self.globals, None, values), copy_bundle(bundle)
 
     # ---- planning: validate the bundle and collect its operands
 
-    def _plan(self, bundle: Any, pc: int) -> tuple[tuple, tuple, list]:
-        """(shape, operand values, [(engine, op, the slot's values)])."""
+    def _plan(self, bundle: Any, pc: int) -> tuple[tuple, tuple]:
+        """(shape, operand values), the values in the order of the shape's parameters."""
         if type(bundle) is not dict:
             raise Unfit
         shape: list = []
         values: list = []
-        slots_out: list = []
         costs = False
         size = self.size
         lanes = self._lanes
@@ -159,7 +142,7 @@ class BundleCompiler:
             if engine == "debug":
                 if self.debug:
                     for slot in slots:
-                        self._plan_debug(slot, shape, values, slots_out)
+                        self._plan_debug(slot, shape, values)
                 continue
             if len(slots) > SLOT_LIMITS[engine]:
                 raise Unfit
@@ -171,11 +154,10 @@ class BundleCompiler:
                 vals = _PLANNERS[engine, op](slot, pc, size, lanes)
                 shape.append((engine, op))
                 values.extend(vals)
-                slots_out.append((engine, op, vals))
         shape.append(costs)
-        return tuple(shape), tuple(values), slots_out
+        return tuple(shape), tuple(values)
 
-    def _plan_debug(self, slot: Any, shape: list, values: list, slots_out: list) -> None:
+    def _plan_debug(self, slot: Any, shape: list, values: list) -> None:
         if type(slot) is not tuple or not slot:
             raise Unfit
         op = slot[0]
@@ -185,21 +167,18 @@ class BundleCompiler:
             raise Unfit
         loc, key = slot[1], slot[2]
         if op == "compare":
-            _scalar(loc, self.size)
+            scalar(loc, self.size)
             hash(key)
             shape.append(("debug", "compare"))
             values.extend((loc, key))
-            slots_out.append(("debug", "compare", (loc, key)))
         else:
             if (type(key) is not list and type(key) is not tuple) or len(key) != VLEN:
                 raise Unfit
-            _vector(loc, self.size)
+            vector(loc, self.size)
             for k in key:
                 hash(k)
             shape.append(("debug", "vcompare"))
-            vals = (loc, loc + VLEN, *key)
-            values.extend(vals)
-            slots_out.append(("debug", "vcompare", vals))
+            values.extend((loc, loc + VLEN, *key))
 
     # ---- generating the shared code of a shape
 
@@ -230,71 +209,53 @@ class BundleCompiler:
         return namespace["bundle"].__code__
 
 
-_VECTOR_LANES = {("valu", "vbroadcast"), ("valu", "multiply_add"), ("flow", "vselect")}
-
-
-def _compose_operands(engine: str, op: str, vals: tuple) -> tuple:
-    """The planner's operands in the order of the slot function's parameters: lane-wise
-    destinations become (first, first + 8)."""
-    if engine == "valu" or (engine, op) == ("flow", "vselect"):
-        return (vals[0], vals[0] + VLEN, *vals[VLEN:])
-    return vals
-
-
-def _access(engine: str, op: str, vals: tuple) -> tuple[set[int], set[int]]:
-    """Static (scratch reads, scratch writes) of a planned slot (reads of select: both)."""
-    if engine == "valu" or (engine, op) == ("flow", "vselect"):
-        return set(vals[VLEN:]), set(vals[:VLEN])
-    if engine == "alu" or (engine, op) in (("flow", "select"), ("flow", "add_imm")):
-        return set(vals[1:-1] if op == "add_imm" else vals[1:]), {vals[0]}
-    if (engine, op) in (("load", "load"), ("load", "load_offset")):
-        return {vals[1]}, {vals[0]}
-    if (engine, op) == ("load", "vload"):
-        return {vals[2]}, set(range(vals[0], vals[1]))
-    if (engine, op) in (("load", "const"), ("flow", "coreid")):
-        return set(), {vals[0]}
-    return set(), set()
-
-
 def copy_bundle(bundle: dict) -> dict:
     """A copy of a bundle's mutable structure (its dict and slot lists; the slots, tuples,
     are shared): what compiled code was made from, to notice later changes."""
     return dict(zip(bundle, map(list, bundle.values()), strict=True))
 
 
-def _content_key(bundle: Any) -> tuple | None:
-    """A key for a one-slot bundle whose function does not depend on its pc, else None."""
+def _heavy(bundle: dict) -> bool:
+    """Whether a bundle has more than LIGHT_SHAPE operands, roughly (vector slots count for
+    eight lanes), without looking at its slots."""
+    weight = 0
+    for engine, slots in bundle.items():
+        weight += len(slots) * (3 * VLEN if engine == "valu" else 3)
+    return weight > LIGHT_SHAPE
+
+
+def bundle_content(bundle: Any) -> tuple | None:
+    """The content key of a one-slot bundle (see `content_key`), else None."""
     if type(bundle) is not dict or len(bundle) != 1:
         return None
-    for engine, slots in bundle.items():
-        if type(slots) is not list or len(slots) != 1:
+    ((engine, slots),) = bundle.items()
+    if type(slots) is not list or len(slots) != 1:
+        return None
+    return content_key(engine, slots[0])
+
+
+def content_key(engine: Any, slot: Any) -> tuple | None:
+    """(engine, slot) for a one-slot bundle whose function can be shared by every bundle
+    equal to it, else None. Equal is not enough on its own: ("+", 1.0, 2, 3) equals
+    ("+", 1, 2, 3) and hashes alike but faults, so every operand must be an int (for a
+    compare, its location; its key is only looked up, where equal keys are the same key).
+    A relative jump's function depends on its pc, so it is never shared."""
+    if type(slot) is not tuple or not slot:
+        return None
+    if engine == "debug":
+        if len(slot) > 1 and type(slot[1]) is not int:
             return None
-        slot = slots[0]
-        if type(slot) is not tuple or not slot or slot[0] == "cond_jump_rel":
+        try:
+            hash(slot)
+        except TypeError:
             return None
-        return engine, slot
-    return None
-
-
-# ---- static checks used by the planners (any failure: the bundle stays interpreted)
-
-
-def _scalar(addr: Any, size: int) -> int:
-    if type(addr) is not int or not 0 <= addr < size:
-        raise Unfit
-    return addr
-
-
-def _vector(addr: Any, size: int) -> int:
-    if type(addr) is not int or not 0 <= addr <= size - VLEN:
-        raise Unfit
-    return addr
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise Unfit
-    return value
+    elif slot[0] == "cond_jump_rel":
+        return None
+    else:
+        for operand in slot[1:]:
+            if type(operand) is not int:
+                return None
+    return engine, slot
 
 
 def _arity(slot: tuple, n: int) -> None:
@@ -323,64 +284,64 @@ def _plan_alu(slot, pc, size, lanes):
 
 def _plan_valu(slot, pc, size, lanes):
     _arity(slot, 4)
-    d, a, b = (_vector(x, size) for x in slot[1:])
+    d, a, b = (vector(x, size) for x in slot[1:])
     return (*lanes[d : d + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN])
 
 
 def _plan_vbroadcast(slot, pc, size, lanes):
     _arity(slot, 3)
-    d = _vector(slot[1], size)
-    return (*lanes[d : d + VLEN], _scalar(slot[2], size))
+    d = vector(slot[1], size)
+    return (*lanes[d : d + VLEN], scalar(slot[2], size))
 
 
 def _plan_multiply_add(slot, pc, size, lanes):
     _arity(slot, 5)
-    d, a, b, c = (_vector(x, size) for x in slot[1:])
+    d, a, b, c = (vector(x, size) for x in slot[1:])
     return (*lanes[d : d + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN], *lanes[c : c + VLEN])
 
 
 def _plan_two_scalars(slot, pc, size, lanes):
     _arity(slot, 3)
-    return (_scalar(slot[1], size), _scalar(slot[2], size))
+    return (scalar(slot[1], size), scalar(slot[2], size))
 
 
 def _plan_load_offset(slot, pc, size, lanes):
     _arity(slot, 4)
-    offset = _int(slot[3])
-    return (_scalar(_int(slot[1]) + offset, size), _scalar(_int(slot[2]) + offset, size))
+    offset = integer(slot[3])
+    return (scalar(integer(slot[1]) + offset, size), scalar(integer(slot[2]) + offset, size))
 
 
 def _plan_vload(slot, pc, size, lanes):
     _arity(slot, 3)
-    d = _vector(slot[1], size)
-    return (d, d + VLEN, _scalar(slot[2], size))
+    d = vector(slot[1], size)
+    return (d, d + VLEN, scalar(slot[2], size))
 
 
 def _plan_const(slot, pc, size, lanes):
     _arity(slot, 3)
-    return (_scalar(slot[1], size), _int(slot[2]) & MASK)
+    return (scalar(slot[1], size), integer(slot[2]) & MASK)
 
 
 def _plan_vstore(slot, pc, size, lanes):
     _arity(slot, 3)
-    v = _vector(slot[2], size)
-    return (_scalar(slot[1], size), v, v + VLEN)
+    v = vector(slot[2], size)
+    return (scalar(slot[1], size), v, v + VLEN)
 
 
 def _plan_select(slot, pc, size, lanes):
     _arity(slot, 5)
-    return tuple(_scalar(x, size) for x in slot[1:])
+    return tuple(scalar(x, size) for x in slot[1:])
 
 
 def _plan_vselect(slot, pc, size, lanes):
     _arity(slot, 5)
-    d, c, a, b = (_vector(x, size) for x in slot[1:])
+    d, c, a, b = (vector(x, size) for x in slot[1:])
     return (*lanes[d : d + VLEN], *lanes[c : c + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN])
 
 
 def _plan_add_imm(slot, pc, size, lanes):
     _arity(slot, 4)
-    return (_scalar(slot[1], size), _scalar(slot[2], size), _int(slot[3]))
+    return (scalar(slot[1], size), scalar(slot[2], size), integer(slot[3]))
 
 
 def _plan_none(slot, pc, size, lanes):
@@ -390,31 +351,22 @@ def _plan_none(slot, pc, size, lanes):
 
 def _plan_one_scalar(slot, pc, size, lanes):
     _arity(slot, 2)
-    return (_scalar(slot[1], size),)
+    return (scalar(slot[1], size),)
 
 
 def _plan_cond_jump(slot, pc, size, lanes):
     _arity(slot, 3)
-    target = _int(slot[2])
-    if target < 0:
-        raise Unfit
-    return (_scalar(slot[1], size), target)
+    return (scalar(slot[1], size), target_pc(integer(slot[2])))
 
 
 def _plan_cond_jump_rel(slot, pc, size, lanes):
     _arity(slot, 3)
-    target = pc + 1 + _int(slot[2])
-    if target < 0:
-        raise Unfit
-    return (_scalar(slot[1], size), target)
+    return (scalar(slot[1], size), target_pc(pc + 1 + integer(slot[2])))
 
 
 def _plan_jump(slot, pc, size, lanes):
     _arity(slot, 2)
-    target = _int(slot[1])
-    if target < 0:
-        raise Unfit
-    return (target,)
+    return (target_pc(integer(slot[1])),)
 
 
 _PLANNERS: dict[tuple[str, str], Callable] = {
@@ -651,6 +603,7 @@ def code_globals(stopped: type[Exception], reject: type[Exception]) -> dict[str,
     """The names generated code may use besides its parameters (and no builtins)."""
     return {
         "__builtins__": {},
+        "slice": slice,
         "Stopped": stopped,
         "Reject": reject,
         "STOPPED": CoreState.STOPPED,

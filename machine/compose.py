@@ -1,19 +1,22 @@
-"""Heavy bundles composed from shared slot functions, for dense kernels.
+"""Heavy bundles composed from shared slot code, for dense kernels.
 
 A dense kernel's bundles (20 slots, six of them 8-lane vector ops) almost never share a
-shape, so compiling each into its own function costs Python's compiler a millisecond or
-two per bundle, and running a thousand distinct large functions once each is slow too
-(their code is never warm in the caches). Here a bundle is instead a short runner that
-calls one small function per slot; the slot functions share about forty code objects (one
-per op and variant) and carry their operands as default arguments.
+shape, and Python's compiler needs a millisecond or two for each one, far more than the
+bundle will ever save on a handful of runs. So a bundle that is not worth its own code is
+*composed*: a runner calls one shared function per slot, each given the slot's operands as
+a tuple, then lands the results. Nothing here is compiled per bundle:
 
-Reads-before-writes and fault atomicity come from a static analysis of the bundle
-(`plan_phases`): every slot that can fault or that must see the state before the bundle
-computes its result first ("pre"), then the remaining pure slots compute and write in
-visiting order ("fused"), then the pre results are written in visiting order. A pure slot
-is fused only if no address it writes is written by another slot and it reads nothing an
-earlier fused slot wrote. Scratch operands are all static, so this is exact; memory is
-only touched by pre slots.
+- slot functions: one per (engine, op), `f(s, m, t) -> value`, made on first use;
+- runners: one per *count signature* (how many slots write scratch, write memory, check a
+  compare, and which control op if any), so the few dozen signatures of a whole program
+  share their code; a bundle's runner is that code with the bundle's slot functions,
+  operand tuples and destinations bound as default arguments.
+
+Every slot computes before any slot writes, so a fault (any exception) leaves the state
+untouched, and the engine asks `machine.diagnose` which one it is. Scratch writes land in
+visiting order (a later write to the same word wins), then memory writes; control acts
+last. A destination is an address or a `slice` of eight, so scalar and vector writes share
+one line of the runner.
 """
 
 from __future__ import annotations
@@ -22,195 +25,396 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from machine.isa import VLEN
+from machine.isa import MASK, SLOT_LIMITS, VLEN
+from machine.operands import Unfit, integer, scalar, target_pc, vector
 from machine.opexpr import ALU_EXPR, lane_expr
 
 _M = "4294967295"
 _LANES = range(VLEN)
-_FALLIBLE_ALU = frozenset({"//", "cdiv", "%"})
 
 
-def _lanes_src(op: str) -> str:
-    return ", ".join(lane_expr(op, f"s[a{i}]", f"s[b{i}]", _M) for i in _LANES)
+class Uncomposable(Exception):
+    """The slot has no composed form (coreid needs the core); the bundle is compiled."""
 
 
-def _params(*roles: str) -> str:
+def _names(*roles: str) -> str:
     return ", ".join(f"{r}{i}" for r in roles for i in _LANES)
 
 
-# Slot templates: (engine, op) -> (parameter list, fused body or None, pre body).
-# A fused body writes s itself; a pre body returns the value(s) to write later.
-def _templates() -> dict[tuple[str, str], tuple[str, str | None, str]]:
-    out: dict[tuple[str, str], tuple[str, str | None, str]] = {}
+def _templates() -> dict[tuple[str, str], str]:
+    """(engine, op) -> the body of `f(s, m, t)`; `t` holds the slot's operands."""
+    out: dict[tuple[str, str], str] = {}
     for op in ALU_EXPR:
-        scalar = lane_expr(op, "s[a]", "s[b]", _M)
-        fused = None if op in _FALLIBLE_ALU else f"s[d] = {scalar}"
-        out["alu", op] = ("d, a, b", fused, f"return {scalar}")
-        vfused = None if op in _FALLIBLE_ALU else f"s[d:e] = ({_lanes_src(op)})"
-        out["valu", op] = ("d, e, " + _params("a", "b"), vfused, f"return [{_lanes_src(op)}]")
+        out["alu", op] = "a, b = t\nreturn " + lane_expr(op, "s[a]", "s[b]", _M)
+        lanes = ", ".join(lane_expr(op, f"s[a{i}]", f"s[b{i}]", _M) for i in _LANES)
+        out["valu", op] = f"{_names('a', 'b')} = t\nreturn [{lanes}]"
     madd = ", ".join(f"(s[a{i}] * s[b{i}] + s[c{i}]) & {_M}" for i in _LANES)
-    out["valu", "multiply_add"] = (
-        "d, e, " + _params("a", "b", "c"),
-        f"s[d:e] = ({madd})",
-        f"return [{madd}]",
-    )
-    out["valu", "vbroadcast"] = ("d, e, a", "s[d:e] = [s[a]] * 8", "return [s[a]] * 8")
-    out["load", "const"] = ("d, x", "s[d] = x", "return x")
+    out["valu", "multiply_add"] = f"{_names('a', 'b', 'c')} = t\nreturn [{madd}]"
+    out["valu", "vbroadcast"] = "return [s[t]] * 8"
+    out["load", "load"] = "return m[s[t]]"
+    out["load", "vload"] = "b = s[t]\nm[b + 7]\nreturn m[b : b + 8]"
+    out["load", "const"] = "return t"
+    out["store", "store"] = "a, v = t\nb = s[a]\nm[b]\nreturn b, s[v]"
+    out["store", "vstore"] = "a, v, e = t\nb = s[a]\nm[b + 7]\nreturn slice(b, b + 8), s[v:e]"
+    out["flow", "select"] = "c, a, b = t\nreturn s[a] if s[c] else s[b]"
     vsel = ", ".join(f"s[a{i}] if s[c{i}] else s[b{i}]" for i in _LANES)
-    out["flow", "select"] = ("d, c, a, b", "s[d] = s[a] if s[c] else s[b]", "return s[a] if s[c] else s[b]")
-    out["flow", "vselect"] = ("d, e, " + _params("c", "a", "b"), f"s[d:e] = ({vsel})", f"return [{vsel}]")
-    out["flow", "add_imm"] = ("d, a, x", f"s[d] = (s[a] + x) & {_M}", f"return (s[a] + x) & {_M}")
-    out["flow", "coreid"] = ("d", None, "return k.core_id")
-    out["load", "load"] = ("d, a", None, "return m[s[a]]")
-    out["load", "vload"] = ("d, e, a", None, "b = s[a]\nm[b + 7]\nreturn m[b : b + 8]")
-    out["store", "store"] = ("a, v", None, "b = s[a]\nm[b]\nreturn b, s[v]")
-    out["store", "vstore"] = ("a, v, w", None, "b = s[a]\nm[b + 7]\nreturn b, s[v:w]")
-    out["debug", "compare"] = ("l, key", None, "if s[l] != k.value_trace[key]:\n    raise Reject")
-    vcmp = ", ".join(f"vt[k{i}]" for i in _LANES)
+    out["flow", "vselect"] = f"{_names('c', 'a', 'b')} = t\nreturn [{vsel}]"
+    out["flow", "add_imm"] = f"a, x = t\nreturn (s[a] + x) & {_M}"
+    # Compares get the core as `m`: they need its value trace, not the memory.
+    out["debug", "compare"] = "a, key = t\nif s[a] != m.value_trace[key]:\n    raise Reject"
+    expected = ", ".join(f"vt[k{i}]" for i in _LANES)
     out["debug", "vcompare"] = (
-        "l, e, " + _params("k"),
-        None,
-        f"vt = k.value_trace\nif s[l:e] != [{vcmp}]:\n    raise Reject",
+        f"a, e, {_names('k')} = t\nvt = m.value_trace\nif s[a:e] != [{expected}]:\n    raise Reject"
     )
-    for op in ("trace_write", "cond_jump", "cond_jump_rel", "jump_indirect"):
-        out["flow", op] = ("a" if op in ("trace_write", "jump_indirect") else "a, t", None, "return s[a]")
-    out["flow", "jump"] = ("t", None, "return None")
-    out["flow", "halt"] = ("", None, "return None")
-    out["flow", "pause"] = ("", None, "return None")
     return out
 
 
 _TEMPLATES = _templates()
 
-#: What a pre slot's result is for the commit phase, by (engine, op).
-_COMMIT = {
-    **{("alu", op): "s" for op in ALU_EXPR},
-    **{("valu", op): "v" for op in ALU_EXPR},
-    ("valu", "multiply_add"): "v",
-    ("valu", "vbroadcast"): "v",
-    ("load", "const"): "s",
-    ("load", "load"): "s",
-    ("load", "load_offset"): "s",
-    ("load", "vload"): "v",
-    ("flow", "select"): "s",
-    ("flow", "vselect"): "v",
-    ("flow", "add_imm"): "s",
-    ("flow", "coreid"): "s",
-    ("store", "store"): "m",
-    ("store", "vstore"): "M",
-    ("debug", "compare"): "-",
-    ("debug", "vcompare"): "-",
-    ("flow", "trace_write"): "trace",
-    ("flow", "cond_jump"): "cond",
-    ("flow", "cond_jump_rel"): "cond",
-    ("flow", "jump_indirect"): "indirect",
-    ("flow", "jump"): "jump",
-    ("flow", "halt"): "halt",
-    ("flow", "pause"): "pause",
+#: Flow ops that steer: the runner reads their operand itself and acts after the writes.
+_CONTROL = {
+    "trace_write": "trace",
+    "cond_jump": "cond",
+    "cond_jump_rel": "cond",
+    "jump": "jump",
+    "jump_indirect": "indirect",
+    "halt": "halt",
+    "pause": "pause",
 }
 
 
-class SlotCode:
-    """The shared code objects of slot functions, made on first use."""
+class Composer:
+    """Composes bundles for one scratch size and debug setting; caches slot and runner code.
 
-    def __init__(self, globals_: dict[str, Any]) -> None:
+    Planning validates each slot as `machine.compile` does: a slot that could fault on its
+    static operands, or has an unusual form, raises and the bundle stays interpreted.
+    Operand tuples and slices are interned by their addresses: a kernel reuses its
+    registers, so sharing them keeps a composed program small enough to stay in the
+    processor's caches, and makes planning mostly dict lookups.
+    """
+
+    def __init__(self, scratch_size: int, debug: bool, globals_: dict[str, Any]) -> None:
+        self.size = scratch_size
+        self.debug = debug
         self.globals = globals_
-        self._code: dict[tuple[str, str, bool], types.CodeType] = {}
+        self._slot_functions: dict[str, dict[str, Callable]] = {}
+        self._runners: dict[tuple, types.CodeType] = {}
+        self._lanes = tuple(range(scratch_size + VLEN))
+        self._vectors: dict[tuple, tuple] = {}
+        self._slices: dict[int, slice] = {}
+        self._interned: dict[tuple, tuple] = {}
 
-    def function(self, engine: str, op: str, fused: bool, operands: tuple) -> Callable:
-        key = (engine, "load" if op == "load_offset" else op, fused)
-        code = self._code.get(key)
+    def compose(self, bundle: Any, pc: int) -> Callable:
+        """The runner of the bundle at pc. Raises Uncomposable for a slot it has no form
+        for, and another exception for a bundle that must stay interpreted."""
+        if type(bundle) is not dict:
+            raise Unfit
+        scratch: list = []
+        memory: list = []
+        checks: list = []
+        control: tuple = ()
+        costs = False
+        for engine, slots in bundle.items():
+            if type(slots) is not list and type(slots) is not tuple:
+                raise Unfit
+            if engine == "debug":
+                if self.debug:
+                    for slot in slots:
+                        self._plan_check(slot, checks)
+                continue
+            if len(slots) > SLOT_LIMITS[engine]:
+                raise Unfit
+            costs = True
+            if engine == "alu":
+                self._plan_alu(slots, scratch)
+                continue
+            functions = self._functions(engine)
+            for slot in slots:
+                if type(slot) is not tuple:
+                    raise Unfit
+                op = slot[0]
+                if engine == "valu" and len(slot) == 4 and op in ALU_EXPR:
+                    _, d, a, b = slot
+                    _ints(a, b)
+                    lanes = self._vectors.get((a, b)) or self.lanes(a, b)
+                    dest = self._slices.get(d) if type(d) is int else None
+                    scratch += (functions.get(op) or self._function(engine, op), lanes, dest or self.dest(d))
+                    continue
+                plan = _PLANS[engine, op]
+                if engine == "flow" and op in _CONTROL:
+                    control = (_CONTROL[op], *plan(self, slot, pc))
+                    continue
+                function = functions.get(op) or self._function(engine, op)
+                if engine == "store":
+                    memory += (function, plan(self, slot, pc))
+                else:
+                    scratch += (function, *plan(self, slot, pc))
+        key = (len(scratch) // 3, len(memory) // 2, len(checks) // 2, control[:1], costs)
+        code = self._runners.get(key)
         if code is None:
-            params, fused_body, pre_body = _TEMPLATES[key[0], key[1]]
-            body = fused_body if fused else pre_body
-            assert body is not None
-            header = (
-                f"def slot(s, {params}):" if fused else f"def slot(s, m, k{', ' if params else ''}{params}):"
-            )
-            source = header + "\n" + "".join(f"    {line}\n" for line in body.splitlines())
             namespace: dict[str, Any] = {}
-            exec(compile(source, f"<slot {engine} {op}>", "exec"), namespace)
-            code = self._code[key] = namespace["slot"].__code__
-        return types.FunctionType(code, self.globals, None, operands)
+            exec(compile(runner_source(*key), "<composed bundle>", "exec"), namespace)
+            code = self._runners[key] = namespace["bundle"].__code__
+        return types.FunctionType(code, self.globals, None, (*scratch, *memory, *checks, *control[1:]))
+
+    def _plan_alu(self, slots: list | tuple, scratch: list) -> None:
+        """The scalar slots, most of a kernel's: planned here in one loop."""
+        size = self.size
+        functions = self._functions("alu")
+        interned = self._interned
+        for slot in slots:
+            if type(slot) is not tuple:
+                raise Unfit
+            op, d, a, b = slot
+            if not (
+                type(d) is int
+                and type(a) is int
+                and type(b) is int
+                and 0 <= d < size
+                and 0 <= a < size
+                and 0 <= b < size
+            ):
+                raise Unfit
+            pair = (a, b)
+            operands = interned.get(pair) or interned.setdefault(pair, pair)
+            scratch += (functions.get(op) or self._function("alu", op), operands, d)
+
+    def _plan_check(self, slot: Any, checks: list) -> None:
+        if type(slot) is not tuple or not slot:
+            raise Unfit
+        op = slot[0]
+        if op not in ("compare", "vcompare"):
+            return
+        if len(slot) < 3:
+            raise Unfit
+        loc, key = slot[1], slot[2]
+        if op == "compare":
+            operands: tuple = (scalar(loc, self.size), key)
+        else:
+            if (type(key) is not list and type(key) is not tuple) or len(key) != VLEN:
+                raise Unfit
+            operands = (vector(loc, self.size), loc + VLEN, *key)
+        hash(operands)
+        checks += (self._functions("debug").get(op) or self._function("debug", op), operands)
+
+    def _functions(self, engine: str) -> dict[str, Callable]:
+        """The slot functions made so far for an engine, by op."""
+        functions = self._slot_functions.get(engine)
+        if functions is None:
+            functions = self._slot_functions[engine] = {}
+        return functions
+
+    def _function(self, engine: str, op: str) -> Callable:
+        body = _TEMPLATES.get((engine, "load" if op == "load_offset" else op))
+        if body is None:
+            raise Uncomposable(op) if (engine, op) in _PLANS else Unfit
+        source = "def slot(s, m, t):\n" + "".join(f"    {line}\n" for line in body.splitlines())
+        namespace: dict[str, Any] = {}
+        exec(compile(source, f"<slot {engine} {op}>", "exec"), namespace)
+        function = types.FunctionType(namespace["slot"].__code__, self.globals)
+        self._functions(engine)[op] = function
+        return function
+
+    # ---- operands, validated on first sight and then shared
+
+    def lanes(self, *starts: int) -> tuple:
+        """The lane addresses of the vectors at these starts, one vector after the other.
+        The starts must be ints already (an equal float must not find a cached entry)."""
+        found = self._vectors.get(starts)
+        if found is None:
+            size, lanes = self.size, self._lanes
+            out: tuple = ()
+            for start in starts:
+                out += lanes[vector(start, size) : start + VLEN]
+            found = self._vectors[starts] = out
+        return found
+
+    def dest(self, start: Any) -> slice:
+        """The slice a vector result lands in."""
+        found = self._slices.get(start) if type(start) is int else None
+        if found is None:
+            found = self._slices[start] = slice(vector(start, self.size), start + VLEN)
+        return found
+
+    def scalars(self, *addrs: Any) -> tuple:
+        """Scratch addresses, checked, as one shared tuple."""
+        size = self.size
+        for addr in addrs:
+            scalar(addr, size)
+        return self._interned.setdefault(addrs, addrs)
 
 
-def can_fuse(engine: str, op: str) -> bool:
-    return _TEMPLATES[engine, "load" if op == "load_offset" else op][1] is not None
-
-
-def plan_phases(slots: list[tuple[str, str, set[int], set[int]]]) -> list[bool]:
-    """For each slot (engine, op, scratch reads, scratch writes), in visiting order: fused?"""
-    written_by: dict[int, int] = {}
-    for _, _, _, writes in slots:
-        for addr in writes:
-            written_by[addr] = written_by.get(addr, 0) + 1
-    fused_writes: set[int] = set()
-    out = []
-    for engine, op, reads, writes in slots:
-        fused = (
-            can_fuse(engine, op)
-            and all(written_by[addr] == 1 for addr in writes)
-            and not (reads & fused_writes)
-        )
-        if fused:
-            fused_writes |= writes
-        out.append(fused)
-    return out
-
-
-def commit_kind(engine: str, op: str) -> str:
-    return _COMMIT[engine, op]
-
-
-def runner_source(kinds: tuple, costs: bool) -> str:
-    """The runner of a composed bundle: `kinds` lists each slot's (fused, commit kind) in
-    visiting order. Parameters: p<i> the slot functions, d<i> the scalar or vector
-    destination (or jump target) where one is needed."""
+def runner_source(n_scratch: int, n_memory: int, n_checks: int, control: tuple, costs: bool) -> str:
+    """The code of a composed bundle with this count signature. Parameters, in order:
+    (function, operands, destination) per scratch write, (function, operands) per store and
+    per compare, then the control op's operands (its scratch address and/or its target)."""
     params: list[str] = []
-    pre: list[str] = []
-    fused: list[str] = []
-    commit: list[str] = []
+    compute: list[str] = []
+    land: list[str] = []
     after: list[str] = []
+    for i in range(n_scratch):
+        params += [f"f{i}", f"t{i}", f"d{i}"]
+        compute.append(f"v{i} = f{i}(s, m, t{i})")
+        land.append(f"s[d{i}] = v{i}")
+    for i in range(n_memory):
+        params += [f"g{i}", f"u{i}"]
+        compute.append(f"a{i}, w{i} = g{i}(s, m, u{i})")
+        land.append(f"m[a{i}] = w{i}")
+    for i in range(n_checks):
+        params += [f"h{i}", f"r{i}"]
+        compute.append(f"h{i}(s, k, r{i})")
     next_pc = "pc + 1"
-    for i, (is_fused, kind) in enumerate(kinds):
-        params.append(f"p{i}")
-        if is_fused:
-            fused.append(f"p{i}(s)")
-            continue
-        call = f"p{i}(s, m, k)"
-        if kind == "s":
-            params.append(f"d{i}")
-            pre.append(f"v{i} = {call}")
-            commit.append(f"s[d{i}] = v{i}")
-        elif kind == "v":
-            params.append(f"d{i}")
-            pre.append(f"v{i} = {call}")
-            commit.append(f"s[d{i} : d{i} + 8] = v{i}")
-        elif kind in ("m", "M"):
-            pre.append(f"a{i}, v{i} = {call}")
-            commit.append(f"m[a{i}] = v{i}" if kind == "m" else f"m[a{i} : a{i} + 8] = v{i}")
-        elif kind == "-":
-            pre.append(call)
-        elif kind == "trace":
-            pre.append(f"v{i} = {call}")
-            after.append(f"k.trace_buf.append(v{i})")
-        elif kind == "cond":
-            params.append(f"d{i}")
-            pre.append(f"v{i} = {call}")
-            next_pc = f"d{i} if v{i} else pc + 1"
-        elif kind == "indirect":
-            pre.append(f"v{i} = {call}")
-            next_pc = f"v{i}"
-        elif kind == "jump":
-            params.append(f"d{i}")
-            next_pc = f"d{i}"
-        elif kind == "halt":
-            after += ["k.state = STOPPED", "raise Stopped(pc + 1, 'halt')"]
-        elif kind == "pause":
-            after += ["if k.enable_pause:", "    k.state = PAUSED", "    raise Stopped(pc + 1, 'pause')"]
-    lines = pre + fused + commit + after
+    kind = control[0] if control else None
+    if kind in ("trace", "cond", "indirect"):
+        params.append("x")
+        compute.append("j = s[x]")
+    if kind in ("cond", "jump"):
+        params.append("target")
+    if kind == "trace":
+        after.append("k.trace_buf.append(j)")
+    elif kind == "cond":
+        next_pc = "target if j else pc + 1"
+    elif kind == "jump":
+        next_pc = "target"
+    elif kind == "indirect":
+        next_pc = "j"
+    elif kind == "halt":
+        after += ["k.state = STOPPED", "raise Stopped(pc + 1, 'halt')"]
+    elif kind == "pause":
+        after += ["if k.enable_pause:", "    k.state = PAUSED", "    raise Stopped(pc + 1, 'pause')"]
+    lines = compute + land + after
     if not costs:
         lines.append("k.free_steps += 1")
     lines.append(f"return {next_pc}")
     header = ", ".join(["pc", "s", "m", "k", *params])
     return f"def bundle({header}):\n" + "".join(f"    {line}\n" for line in lines)
+
+
+# ---- planners: (composer, slot, pc) -> (operands, destination) for a slot that writes
+# scratch, the operands alone for a store, the control operands for a steering flow op.
+# A wrong arity fails the unpacking, which keeps the bundle interpreted like any Unfit.
+
+
+def _ints(*values: Any) -> None:
+    for value in values:
+        if type(value) is not int:
+            raise Unfit
+
+
+def _alu(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a, b = slot
+    return c.scalars(a, b), scalar(d, c.size)
+
+
+def _valu(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a, b = slot
+    _ints(a, b)
+    return c.lanes(a, b), c.dest(d)
+
+
+def _multiply_add(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a, b, x = slot
+    _ints(a, b, x)
+    return c.lanes(a, b, x), c.dest(d)
+
+
+def _vselect(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, cond, a, b = slot
+    _ints(cond, a, b)
+    return c.lanes(cond, a, b), c.dest(d)
+
+
+def _vbroadcast(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a = slot
+    return scalar(a, c.size), c.dest(d)
+
+
+def _load(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a = slot
+    return scalar(a, c.size), scalar(d, c.size)
+
+
+def _load_offset(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a, offset = slot
+    _ints(d, a, offset)
+    return scalar(a + offset, c.size), scalar(d + offset, c.size)
+
+
+def _vload(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a = slot
+    return scalar(a, c.size), c.dest(d)
+
+
+def _const(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, value = slot
+    return integer(value) & MASK, scalar(d, c.size)
+
+
+def _store(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, a, v = slot
+    return c.scalars(a, v)
+
+
+def _vstore(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, a, v = slot
+    return (scalar(a, c.size), vector(v, c.size), v + VLEN)
+
+
+def _select(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, cond, a, b = slot
+    return c.scalars(cond, a, b), scalar(d, c.size)
+
+
+def _add_imm(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, d, a, imm = slot
+    return (scalar(a, c.size), integer(imm)), scalar(d, c.size)
+
+
+def _no_operands(c: Composer, slot: tuple, pc: int) -> tuple:
+    (_,) = slot
+    return ()
+
+
+def _read(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, a = slot
+    return (scalar(a, c.size),)
+
+
+def _cond_jump(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, cond, target = slot
+    return scalar(cond, c.size), target_pc(integer(target))
+
+
+def _cond_jump_rel(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, cond, offset = slot
+    return scalar(cond, c.size), target_pc(pc + 1 + integer(offset))
+
+
+def _jump(c: Composer, slot: tuple, pc: int) -> tuple:
+    _, target = slot
+    return (target_pc(integer(target)),)
+
+
+_PLANS: dict[tuple[str, str], Callable[[Composer, tuple, int], tuple]] = {
+    **{("alu", op): _alu for op in ALU_EXPR},
+    **{("valu", op): _valu for op in ALU_EXPR},
+    ("valu", "vbroadcast"): _vbroadcast,
+    ("valu", "multiply_add"): _multiply_add,
+    ("load", "load"): _load,
+    ("load", "load_offset"): _load_offset,
+    ("load", "vload"): _vload,
+    ("load", "const"): _const,
+    ("store", "store"): _store,
+    ("store", "vstore"): _vstore,
+    ("flow", "select"): _select,
+    ("flow", "vselect"): _vselect,
+    ("flow", "add_imm"): _add_imm,
+    ("flow", "coreid"): _read,
+    ("flow", "halt"): _no_operands,
+    ("flow", "pause"): _no_operands,
+    ("flow", "trace_write"): _read,
+    ("flow", "cond_jump"): _cond_jump,
+    ("flow", "cond_jump_rel"): _cond_jump_rel,
+    ("flow", "jump"): _jump,
+    ("flow", "jump_indirect"): _read,
+}
