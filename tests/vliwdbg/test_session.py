@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from machine import engine
+from machine.access import AccessIndex
 from machine.isa import CoreState
 from vliwdbg.expr import ExprError
 from vliwdbg.loader import KernelLoadError
@@ -146,3 +151,52 @@ def test_breakpoint_pcs_covers_pc_and_op_breakpoints() -> None:
     assert s.breakpoint_pcs() == {3, 5}
     s.execute("disable 1")
     assert s.breakpoint_pcs() == {5}
+
+
+class _CountedIndex(AccessIndex):
+    """The engine's index, counting how often it is made; `building` is set while one is
+    being made, which takes at least `delay` seconds (to let a race happen)."""
+
+    built = 0
+    delay = 0.0
+    building = threading.Event()
+
+    def __init__(self, program: list) -> None:
+        type(self).built += 1
+        self.building.set()
+        time.sleep(self.delay)
+        super().__init__(program)
+
+
+@pytest.fixture
+def counted_index(monkeypatch) -> type[_CountedIndex]:
+    monkeypatch.setattr(engine, "AccessIndex", _CountedIndex)
+    monkeypatch.setattr(_CountedIndex, "built", 0)
+    monkeypatch.setattr(_CountedIndex, "building", threading.Event())
+    return _CountedIndex
+
+
+def test_the_access_index_waits_for_the_first_move_that_watches(counted_index) -> None:
+    s = Session.open("baseline", height=2, rounds=1, batch=8, check_stores=False)
+    s.execute("step")
+    s.execute("goto step 20")
+    assert counted_index.built == 0
+    s.execute("set check-stores on")
+    assert counted_index.built == 0
+    s.execute("step")
+    assert counted_index.built == 1
+    s.warm_up()
+    s.execute("back")
+    assert counted_index.built == 1
+
+
+def test_a_move_during_a_warm_up_in_a_thread_waits_for_its_index(counted_index, monkeypatch) -> None:
+    monkeypatch.setattr(counted_index, "delay", 0.05)
+    s = session(loop_program(50), LOOP_NAMES, pause=False)
+    s.execute("watch i")
+    worker = threading.Thread(target=s.warm_up)
+    worker.start()
+    assert counted_index.building.wait(5)
+    stop = s.execute("continue").stop
+    worker.join()
+    assert stop.kind == "watchpoint" and counted_index.built == 1
