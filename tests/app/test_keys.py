@@ -81,7 +81,7 @@ async def test_b_toggles_a_breakpoint_on_the_selected_bundle_and_t_runs_to_it():
         await pilot.press("down", "down", "t")
         await settle(app, pilot)
         assert session.pc == 5 and session.breakpoints == []
-        assert session.recorded == ["break pc 3", "delete 1", "break pc 5", "continue", "delete 2"]
+        assert session.recorded == ["break pc 3", "delete 1", "advance 5"]
 
 
 async def test_clicks_select_a_bundle_and_toggle_its_breakpoint_in_the_gutter():

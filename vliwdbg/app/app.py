@@ -60,9 +60,6 @@ NARROW_BELOW = 130
 #: Stops that only say a move did what it was asked (no reason to draw the eye).
 QUIET_STOPS = frozenset({"steps", "cycle"})
 
-#: Runs command lines on the session and returns their results (in the worker thread).
-Execute = Callable[[str], "CommandResult"]
-
 
 class KeysFooter(Footer):
     """The footer. In the narrow layout it is compact and leaves out the palette's key
@@ -76,21 +73,13 @@ class KeysFooter(Footer):
             self.refresh(recompose=True)
 
 
-@dataclass(frozen=True)
-class Job:
-    """One unit of work for the command worker: a command line, or a short sequence of
-    them that depend on each other's results (`run` gets an execute function)."""
-
-    title: str
-    run: Callable[[Execute], None]
-
-
 @dataclass
 class Done:
-    """What a job did, handed back to the UI thread: each line with its result (or the
-    exception a core bug raised), and the session's new position."""
+    """What a command line did, handed back to the UI thread: its result (or the exception
+    a core bug raised), and the session's new position."""
 
-    results: list[tuple[str, CommandResult | BaseException]]
+    line: str
+    result: CommandResult | BaseException
     snapshot: Snapshot | None
 
 
@@ -109,7 +98,7 @@ class DebuggerApp(App[None]):
         Binding("c", "key_command('continue')", "Continue", tooltip="run to the next stop (continue)"),
         Binding("C", "key_command('rcontinue')", "Reverse", tooltip="run back to the last stop (rcontinue)"),
         Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on the selected bundle"),
-        Binding("t", "run_to_selected", "Run to", tooltip="run to the selected bundle"),
+        Binding("t", "run_to_selected", "Run to", tooltip="run until the selected bundle is next (advance)"),
         Binding("g", "goto", "Go to", tooltip="go to a cycle or a step (goto cycle N, goto step N)"),
         Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal"),
         Binding("colon", "command_line", "Command", key_display=":", show=False),
@@ -139,8 +128,8 @@ class DebuggerApp(App[None]):
         self._record_header = "" if record is None else script_header(session, record)
         self.views = SessionViews(session)
         self.hex_mode = False
-        self._jobs: deque[Job] = deque()
-        self._job: Job | None = None
+        self._waiting_lines: deque[str] = deque()
+        self._current_line: str | None = None
         self._cancel = threading.Event()
         self._progress: tuple[int, int] | None = None
         self._started = 0.0
@@ -195,7 +184,7 @@ class DebuggerApp(App[None]):
     @property
     def busy(self) -> bool:
         """Whether a command is running (or waiting) in the worker."""
-        return self._job is not None
+        return self._current_line is not None
 
     def _load_program(self) -> None:
         """Read what is fixed for the program (bundles, names, regions), and start building
@@ -262,46 +251,34 @@ class DebuggerApp(App[None]):
         """Run a command line after any still waiting: the one way a key changes the session."""
         line = line.strip()
         if line:
-            self.submit_job(Job(line, lambda execute: execute(line)))
-
-    def submit_job(self, job: Job) -> None:
-        self._jobs.append(job)
-        if self._job is None:
-            self._start_next()
+            self._waiting_lines.append(line)
+            if self._current_line is None:
+                self._start_next()
 
     def _start_next(self) -> None:
-        job = self._jobs.popleft()
-        self._job = job
+        line = self._waiting_lines.popleft()
+        self._current_line = line
         self._cancel.clear()
         self._progress = None
         self._started = time.monotonic()
         self._ticks = 0
-        if job.title in SINGLE_BUNDLE_MOVES and not self._jobs:
-            self._finished(self._run(job))
+        if line in SINGLE_BUNDLE_MOVES and not self._waiting_lines:
+            self._finished(self._run(line))
             return
         self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
-        self.run_worker(partial(self._work, job), thread=True, group="command", exit_on_error=False)
+        self.run_worker(partial(self._work, line), thread=True, group="command", exit_on_error=False)
 
-    def _work(self, job: Job) -> None:
-        """In the worker thread: run the job, then hand the result to the UI thread."""
-        self.call_from_thread(self._finished, self._run(job))
+    def _work(self, line: str) -> None:
+        """In the worker thread: run the line, then hand the result to the UI thread."""
+        self.call_from_thread(self._finished, self._run(line))
 
-    def _run(self, job: Job) -> Done:
-        """Run the job, then snapshot the session for the panes."""
-        results: list[tuple[str, CommandResult | BaseException]] = []
-
-        def execute(line: str) -> CommandResult:
-            result = self.session.execute(line, cancel=self._poll_cancel, progress=self._note_progress)
-            results.append((line, result))
-            return result
-
-        snapshot = None
+    def _run(self, line: str) -> Done:
+        """Run the line, then snapshot the session for the panes."""
         try:
-            job.run(execute)
-            snapshot = self.views.snapshot()
+            result = self.session.execute(line, cancel=self._poll_cancel, progress=self._note_progress)
+            return Done(line, result, self.views.snapshot())
         except Exception as exc:  # a bug in the core must not take the user's session down
-            results.append((job.title, exc))
-        return Done(results, snapshot)
+            return Done(line, exc, None)
 
     def _poll_cancel(self) -> bool:
         """Polled by the session about every millisecond of a run. It also hands the
@@ -315,51 +292,52 @@ class DebuggerApp(App[None]):
         self._progress = (step, cycle)
 
     def _show_progress(self) -> None:
-        job = self._job
-        if job is None or time.monotonic() - self._started < PROGRESS_AFTER:
+        line = self._current_line
+        if line is None or time.monotonic() - self._started < PROGRESS_AFTER:
             return
         self._ticks += 1
         step, cycle = self._progress if self._progress else (None, None)
         fraction = self.views.run_fraction(cycle)
-        self.query_one("#status", StatusBar).show_running(job.title, step, cycle, fraction, self._ticks)
+        self.query_one("#status", StatusBar).show_running(line, step, cycle, fraction, self._ticks)
 
     def _finished(self, done: Done) -> None:
-        self._job = None
+        self._current_line = None
         if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
         self.query_one("#status", StatusBar).show_idle()
-        log = self.log_pane
-        quit_now = False
-        self._last_error = None
-        for line, result in done.results:
-            log.command(line)
-            if isinstance(result, BaseException):
-                self._last_error = f"internal error in {line!r}: {type(result).__name__}: {result}"
-                log.error(self._last_error)
-                continue
-            stop = result.stop
-            shown = False
-            for out in result.output:
-                if stop is not None and out == stop.message and stop.kind not in QUIET_STOPS:
-                    log.stop(stop.kind, out)
-                    shown = True
-                else:
-                    log.output(out)
-            if stop is not None and not shown and stop.kind not in QUIET_STOPS:
-                log.stop(stop.kind, stop.message)
-            if result.error:
-                self._last_error = result.error
-                log.error(result.error)
-            quit_now = quit_now or result.quit
+        self._log_result(done.line, done.result)
         self._save_record()
         if self._cancel.is_set():
-            self._jobs.clear()
+            self._waiting_lines.clear()
         self._show(done.snapshot or self.views.snapshot())
-        if quit_now:
+        if not isinstance(done.result, BaseException) and done.result.quit:
             self.exit()
-        elif self._jobs:
+        elif self._waiting_lines:
             self._start_next()
+
+    def _log_result(self, line: str, result: CommandResult | BaseException) -> None:
+        """The command, its output and its stop in the log; an error also on the status line."""
+        log = self.log_pane
+        log.command(line)
+        self._last_error = None
+        if isinstance(result, BaseException):
+            self._last_error = f"internal error in {line!r}: {type(result).__name__}: {result}"
+            log.error(self._last_error)
+            return
+        stop = result.stop
+        shown = False
+        for out in result.output:
+            if stop is not None and out == stop.message and stop.kind not in QUIET_STOPS:
+                log.stop(stop.kind, out)
+                shown = True
+            else:
+                log.output(out)
+        if stop is not None and not shown and stop.kind not in QUIET_STOPS:
+            log.stop(stop.kind, stop.message)
+        if result.error:
+            self._last_error = result.error
+            log.error(result.error)
 
     def _save_record(self) -> None:
         """Write every command given so far, so --record survives a killed terminal too."""
@@ -380,23 +358,9 @@ class DebuggerApp(App[None]):
         self.submit(self.views.toggle_breakpoint_command(self.program_pane.selected))
 
     def action_run_to_selected(self) -> None:
-        """Continue to the selected bundle: a breakpoint there for the one run, as gdb's
-        `advance` does (other stops still stop it first)."""
-        pc = self.program_pane.selected
-        views = self.views
-
-        def run_to(execute: Execute) -> None:
-            if views.has_pc_breakpoint(pc):
-                execute("continue")
-                return
-            placed = execute(f"break pc {pc}")
-            if placed.error:
-                return
-            new_id = views.newest_breakpoint_id()
-            execute("continue")
-            execute(f"delete {new_id}")
-
-        self.submit_job(Job(f"run to pc {pc}", run_to))
+        """Run until the selected bundle is next (the core's `advance`: other stops still
+        stop it first, and it makes no breakpoint)."""
+        self.submit(f"advance {self.program_pane.selected}")
 
     def action_goto(self) -> None:
         self._open_command_line("goto cycle ")
@@ -434,13 +398,13 @@ class DebuggerApp(App[None]):
     def action_quit_debugger(self) -> None:
         if self.busy:
             self._cancel.set()
-            self._jobs.clear()
+            self._waiting_lines.clear()
         self.submit("quit")
 
     def action_interrupt(self) -> None:
         if self.busy:
             self._cancel.set()
-            self._jobs.clear()
+            self._waiting_lines.clear()
             self.log_pane.note("interrupting…")
 
     def action_jump(self) -> None:

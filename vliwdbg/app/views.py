@@ -303,12 +303,6 @@ class SessionViews:
 
     # --- commands for keys and clicks -----------------------------------------------------
 
-    def has_pc_breakpoint(self, pc: int) -> bool:
-        return any(bp.kind == "pc" and bp.pc == pc and bp.enabled for bp in self.session.breakpoints)
-
-    def newest_breakpoint_id(self) -> int:
-        return max(bp.id for bp in self.session.breakpoints)
-
     def toggle_breakpoint_command(self, pc: int) -> str:
         """`delete ID` for the pc breakpoints at pc, else `break pc N`."""
         ids = [bp.id for bp in self.session.breakpoints if bp.kind == "pc" and bp.pc == pc]
