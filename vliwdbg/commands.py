@@ -18,10 +18,11 @@ from machine.isa import OPERAND_ROLES
 from vliwdbg.expr import Expr, ExprError, Location, parse_location
 from vliwdbg.history import Cancel, Progress
 from vliwdbg.insight.queries import INSIGHT_COMMANDS, InsightCommand, InsightError
-from vliwdbg.stops import Stop
+from vliwdbg.loader import KernelLoadError, kernel_spec
+from vliwdbg.stops import Stop, location_words
 
 if TYPE_CHECKING:
-    from vliwdbg.session import CommandResult, Session
+    from vliwdbg.session import CommandResult, LoadReport, Session
 
 PROMPT = "(vliwdbg) "
 #: Most words `info mem` shows; more is an error, not a flood.
@@ -282,8 +283,7 @@ def _watch(kind: str) -> Handler:
     def handler(session: Session, args: Args) -> Reply:
         loc = _location(session, args)
         bp = session.stops.add(kind, loc.text, location=loc)
-        end = loc.start + loc.length
-        raw = f"{loc.space}[{loc.start}]" if loc.length == 1 else f"{loc.space}[{loc.start}:{end}]"
+        raw = location_words(loc)
         return Reply([f"{bp.label()}: {loc.text}" + (f" ({raw})" if raw != loc.text else "")])
 
     return handler
@@ -504,6 +504,31 @@ def cmd_set_check_stores(session: Session, args: Args) -> Reply:
 
 
 # --- the session ---------------------------------------------------------------------------
+
+
+def cmd_load(session: Session, args: Args) -> Reply:
+    if not args.text:
+        raise CommandError("expected a kernel: three-lane, baseline, vector, or the path to a kernel file")
+    reply = _loaded("loaded", lambda: session.load(args.text, cancel=args.cancel))
+    reply.record = f"load {kernel_spec(session.kernel)}"
+    return reply
+
+
+def cmd_reload(session: Session, args: Args) -> Reply:
+    _no_args(args)
+    return _loaded("reloaded", lambda: session.reload(cancel=args.cancel))
+
+
+def _loaded(verb: str, load: Callable[[], LoadReport]) -> Reply:
+    """A load's reply: the kernel, its notes, what the breakpoints carried over should
+    tell, and the stop at step 0. The loader's one-line error is the command's."""
+    try:
+        report = load()
+    except KernelLoadError as exc:
+        raise CommandError(str(exc)) from None
+    kernel = report.kernel
+    lines = [f"{verb} {kernel.name}: {len(kernel.program)} bundles", *kernel.notes, *report.notes]
+    return Reply([*lines, report.stop.message], stop=report.stop)
 
 
 def cmd_quit(session: Session, args: Args) -> Reply:
@@ -751,6 +776,25 @@ COMMANDS: tuple[Command, ...] = (
         cmd_set_check_stores,
     ),
     *(_insight(row) for row in INSIGHT_COMMANDS),
+    Command(
+        "load",
+        "load KERNEL",
+        "open another kernel: three-lane, baseline, vector, or a file's path",
+        "Built for the same problem and options; the session goes back to step 0 with a fresh\n"
+        "history. Breakpoints stay (those past the end of the program or on a bundle whose ops\n"
+        "changed are reported); a watchpoint whose location no longer resolves is disabled.\n"
+        "A kernel that fails to load changes nothing.",
+        cmd_load,
+        ("file",),
+    ),
+    Command(
+        "reload",
+        "reload",
+        "build the current kernel again, as its file says now",
+        "After an edit: like load with the same kernel. In a --replay script, reload builds what\n"
+        "the file says when the script runs.",
+        cmd_reload,
+    ),
     Command(
         "restart",
         "restart",

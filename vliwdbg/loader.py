@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ DEFAULT_KERNEL = "three-lane"
 
 _ROOT = Path(__file__).resolve().parent.parent
 _CHILD = Path(__file__).resolve().with_name("_build_child.py")
+#: How often a build in a child process looks whether it was interrupted, in seconds.
+_POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -61,6 +64,14 @@ class KernelLoadError(Exception):
     the bundle at fault."""
 
 
+def kernel_spec(kernel: LoadedKernel) -> str:
+    """What `load_kernel` takes to build this kernel again: ours by name, a file by its
+    absolute path (a kernel handed over as a program, with no path, by its name)."""
+    if kernel.name in OUR_KERNELS or kernel.path is None:
+        return kernel.name
+    return kernel.path
+
+
 def load_kernel(
     spec: str | None,
     *,
@@ -69,21 +80,26 @@ def load_kernel(
     batch_size: int,
     rounds: int,
     timeout: float = 120.0,
+    fresh: bool = False,
+    cancel: Callable[[], bool] | None = None,
 ) -> LoadedKernel:
     """Build a kernel for a problem of this size.
 
     `spec` is None (the default, three-lane), the name of one of ours (three-lane,
     baseline, vector), or the path to a kernel file; a name with a slash or ending in .py
-    is always a path. Raises KernelLoadError.
+    is always a path. A file is built afresh each time; one of ours is imported once, and
+    imported again with `fresh` (a kernel edited since: its own module, not the helpers it
+    imports). `cancel` is polled during a file's build; it stops the build. Raises
+    KernelLoadError.
     """
     args = (height, n_nodes, batch_size, rounds)
     started = time.perf_counter()
     name = DEFAULT_KERNEL if spec is None else spec
     ours = name.replace("_", "-")
     if ours in OUR_KERNELS and not _looks_like_path(name):
-        kernel = _load_ours(ours, args)
+        kernel = _load_ours(ours, args, fresh)
     else:
-        kernel = _load_file(name, args, timeout)
+        kernel = _load_file(name, args, timeout, cancel)
     kernel.build_seconds = time.perf_counter() - started
     return kernel
 
@@ -92,7 +108,7 @@ def _looks_like_path(spec: str) -> bool:
     return spec.endswith(".py") or "/" in spec or os.sep in spec
 
 
-def _load_ours(name: str, args: tuple[int, int, int, int]) -> LoadedKernel:
+def _load_ours(name: str, args: tuple[int, int, int, int], fresh: bool) -> LoadedKernel:
     module_name = OUR_KERNELS[name]
     file_name = module_name.replace(".", "/") + ".py"
     where = Where(str(_ROOT / file_name), file_name, str(_ROOT / "kernels"))
@@ -101,7 +117,8 @@ def _load_ours(name: str, args: tuple[int, int, int, int]) -> LoadedKernel:
         return {"ok": False, "error": where.describe(exc, phase)}
 
     try:
-        module = importlib.import_module(module_name)
+        loaded = sys.modules.get(module_name)
+        module = importlib.reload(loaded) if fresh and loaded else importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name == module_name:
             raise KernelLoadError(f"{name}: this kernel is not available ({file_name} is missing)") from None
@@ -114,7 +131,9 @@ def _load_ours(name: str, args: tuple[int, int, int, int]) -> LoadedKernel:
     return LoadedKernel(name, module.__file__, result["program"], result["scratch_map"], result["notes"])
 
 
-def _load_file(spec: str, args: tuple[int, int, int, int], timeout: float) -> LoadedKernel:
+def _load_file(
+    spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Callable[[], bool] | None
+) -> LoadedKernel:
     path = Path(spec).expanduser()
     if not path.exists():
         hint = "" if _looks_like_path(spec) else f" (the kernels we ship: {', '.join(OUR_KERNELS)})"
@@ -123,11 +142,11 @@ def _load_file(spec: str, args: tuple[int, int, int, int], timeout: float) -> Lo
         raise KernelLoadError(f"{spec}: is a folder, not a kernel file")
     path = path.resolve()
     deadline = time.monotonic() + timeout
-    result = _build_in_child(path, spec, args, False, deadline, timeout)
+    result = _build_in_child(path, spec, args, False, deadline, timeout, cancel)
     notes: list[str] = []
     if not result["ok"] and result.get("missing"):
         missing = result["missing"]
-        result = _build_in_child(path, spec, args, True, deadline, timeout)
+        result = _build_in_child(path, spec, args, True, deadline, timeout, cancel)
         own = os.path.join(os.path.dirname(spec), "problem.py")
         notes.append(f"built with the kernel's own {own}: it uses {missing}, which vliwdbg's machine lacks")
     if not result["ok"]:
@@ -149,6 +168,7 @@ def _build_in_child(
     own_problem: bool,
     deadline: float,
     timeout: float,
+    cancel: Callable[[], bool] | None,
 ) -> dict:
     request = {
         "root": str(_ROOT),
@@ -169,10 +189,13 @@ def _build_in_child(
     except OSError as exc:
         raise KernelLoadError(f"{display}: cannot start the build process: {exc}") from None
     try:
-        out, err = proc.communicate(timeout=max(0.0, deadline - time.monotonic()))
+        out, err = _wait(proc, deadline, cancel)
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise KernelLoadError(f"{display}: building took longer than {timeout:g} s and was stopped") from None
+    except _Cancelled:
+        _kill(proc)
+        raise KernelLoadError(f"{display}: the build was interrupted") from None
     except BaseException:
         _kill(proc)
         raise
@@ -194,6 +217,24 @@ def _build_in_child(
     if not result["ok"] and not isinstance(result.get("error"), str):
         raise KernelLoadError(f"{display}: the build failed without saying why")
     return result
+
+
+class _Cancelled(Exception):
+    """The caller asked to stop waiting for a build."""
+
+
+def _wait(proc: subprocess.Popen, deadline: float, cancel: Callable[[], bool] | None) -> tuple[bytes, bytes]:
+    """The build's output, looking every _POLL_SECONDS whether the caller wants to stop
+    (retrying `communicate` after its timeout loses no output)."""
+    while True:
+        left = max(0.0, deadline - time.monotonic())
+        try:
+            return proc.communicate(timeout=left if cancel is None else min(left, _POLL_SECONDS))
+        except subprocess.TimeoutExpired:
+            if cancel is None or deadline <= time.monotonic():
+                raise
+            if cancel():
+                raise _Cancelled from None
 
 
 def _kill(proc: subprocess.Popen) -> None:

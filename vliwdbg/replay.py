@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TextIO
 
 from vliwdbg.commands import PROMPT, strip_comment
-from vliwdbg.loader import OUR_KERNELS
 from vliwdbg.session import DEFAULT_MAX_STEPS, Session
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
@@ -44,10 +43,9 @@ def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, e
 
 
 def replay_command(session: Session, path: str | Path) -> str:
-    """The command line that replays a script on this session's kernel and problem."""
-    kernel = session.kernel
-    spec = kernel.name if kernel.name in OUR_KERNELS or kernel.path is None else kernel.path
-    parts = [PROG, "--replay", str(path), spec]
+    """The command line that replays a script on this session's problem, from the kernel
+    and the store check's setting it opened with (a `load` in the script does the rest)."""
+    parts = [PROG, "--replay", str(path), session.opened_kernel]
     problem = session.problem
     for flag, value, default in (
         ("--height", problem.height, 10),

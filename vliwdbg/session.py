@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from machine.access import touches
-from machine.engine import Core, RunResult, Write, prepare
+from machine.engine import Core, Prepared, RunResult, Write, prepare
 from machine.faults import CompareFault, MachineFault
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem, make_problem
 from vliwdbg import stops
-from vliwdbg.expr import Expr, ExprError, parse_expr
+from vliwdbg.expr import Expr, ExprError, Location, parse_expr, parse_location
 from vliwdbg.history import Cancel, Interrupted, Outcome, Progress, Timeline
-from vliwdbg.loader import LoadedKernel, load_kernel
+from vliwdbg.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
 from vliwdbg.operands import ScratchNamer, slot_text
 from vliwdbg.stops import Breakpoint, Stop, StopTable
 from vliwdbg.store_check import BadStore, StoreCheck, bad_store_text
@@ -49,6 +49,16 @@ class CommandResult:
 
 
 @dataclass(frozen=True)
+class LoadReport:
+    """What a load did: the kernel now in the session, what the breakpoints and watchpoints
+    carried over to it should tell the user (one line each), and the stop at step 0."""
+
+    kernel: LoadedKernel
+    notes: list[str]
+    stop: Stop
+
+
+@dataclass(frozen=True)
 class RegionReport:
     """One memory region against the reference's final memory."""
 
@@ -62,7 +72,19 @@ class RegionReport:
 
 
 class Session:
-    """A kernel's program running on a problem, with exact time travel and stops."""
+    """A kernel's program running on a problem, with exact time travel and stops.
+
+    One Session lives as long as the app: `load` and `reload` put another program into it.
+    `program_generation` tells views when that happened: 0 as opened, one more after each
+    successful load (even of an unchanged file), unchanged by anything else; a failed load
+    changes nothing at all. A view keeps the generation it drew from and, when the
+    session's differs, reads again everything derived from the program: `kernel`,
+    `program`, `prepared`, `core`, `timeline`, `scratch_names`, named slots, and the
+    breakpoints' pcs and locations (the entries are the same objects, re-pointed). The
+    session then stands at step 0 with a fresh history and a "start" `last_stop`. What
+    stays the same objects: `problem`, `regions`, `store_check`, `stops`, `recorded`
+    and the options.
+    """
 
     def __init__(
         self,
@@ -75,41 +97,52 @@ class Session:
         checkpoint_interval: int | None = None,
         check_stores: bool = True,
     ) -> None:
-        self.kernel = kernel
         self.problem = problem
-        self.program: list[dict] = kernel.program
         self.pause_enabled = pause
         self.debug_enabled = debug
         self.max_steps = max_steps
-        self.prepared = prepare(self.program, scratch_size=SCRATCH_SIZE)
-        self.core = Core(
-            self.prepared,
-            list(problem.initial),
-            value_trace=problem.value_trace,
-            enable_pause=pause,
-            enable_debug=debug,
-        )
-        options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
-        self.timeline = Timeline(self.core, **options)
-        self.stops = StopTable(self.program)
-        names: dict[str, tuple[int, int]] = {}
-        for addr, (name, length) in sorted(kernel.scratch_map.items()):
-            names.setdefault(name, (addr, length))
-        self.scratch_names: Mapping[str, tuple[int, int]] = names
+        self._timeline_options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
+        self.store_check = StoreCheck(problem)
+        self._index_lock = threading.Lock()
+        self.recorded: list[str] = []
+        #: Kernels loaded into this session since it opened (see the class docstring).
+        self.program_generation = 0
+        #: The kernel the session opened with and the store check's setting then: what a
+        #: recording's replay starts from (its `load` commands then do what they did).
+        self.opened_kernel = kernel_spec(kernel)
+        self.opened_check_stores = check_stores
+        self.stops = StopTable(kernel.program)
+        self._adopt(kernel, *self._fresh_run(kernel.program))
+        self._check_stores = False
+        self.set_check_stores(check_stores)
+
+    def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
+        """The engine's program, a core at step 0 on the problem, and its empty history."""
+        prepared = prepare(program, scratch_size=SCRATCH_SIZE)
+        core = Core(
+            prepared,
+            list(self.problem.initial),
+            value_trace=self.problem.value_trace,
+            enable_pause=self.pause_enabled,
+            enable_debug=self.debug_enabled,
+        )
+        return prepared, core, Timeline(core, **self._timeline_options)
+
+    def _adopt(self, kernel: LoadedKernel, prepared: Prepared, core: Core, timeline: Timeline) -> None:
+        """Make `kernel` the session's, standing at step 0 of a fresh run."""
+        self.kernel = kernel
+        self.program: list[dict] = kernel.program
+        self.prepared = prepared
+        self.core = core
+        self.timeline = timeline
+        self.scratch_names: Mapping[str, tuple[int, int]] = _names(kernel.scratch_map)
         self._namer = ScratchNamer(kernel.scratch_map)
         self.last_stop: Stop | None = None
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
-        self.recorded: list[str] = []
         self._occupancy: Any = None
-        self.store_check = StoreCheck(problem)
-        self._index_lock = threading.Lock()
-        self._check_stores = False
-        self.set_check_stores(check_stores)
-        #: The store check's setting at the start, which a recording's replay starts from.
-        self.opened_check_stores = check_stores
         #: The last stop at a failed compare: a move starting there skips that compare.
         self._compare_stop: Stop | None = None
 
@@ -198,6 +231,49 @@ class Session:
         spec = self.stops.spec(self.cycle)
         if spec.watch_scratch or spec.watch_mem or spec.read_scratch or spec.read_mem:
             self.warm_up()
+
+    # --- loading another kernel ---------------------------------------------------------------
+
+    def load(self, spec: str | None, *, cancel: Cancel | None = None) -> LoadReport:
+        """`load KERNEL`: build `spec` (as Session.open takes it; ours are imported afresh)
+        for the same problem and make it the session's, at step 0 with a fresh history.
+        Breakpoints and watchpoints are carried over (StopTable.rebind says what no longer
+        fits); the options, the store check's setting and the recording go on. Raises
+        KernelLoadError, after which everything is exactly as it was; `cancel` stops a
+        file's build."""
+        problem = self.problem
+        kernel = load_kernel(
+            spec,
+            height=problem.height,
+            n_nodes=problem.n_nodes,
+            batch_size=problem.batch_size,
+            rounds=problem.rounds,
+            fresh=True,
+            cancel=cancel,
+        )
+        prepared, core, timeline = self._fresh_run(kernel.program)
+        names = _names(kernel.scratch_map)
+
+        def locate(text: str) -> Location:
+            return parse_location(
+                text, names, self.regions, scratch_size=len(core.scratch), mem_size=len(core.mem)
+            )
+
+        notes = self.stops.rebind(kernel.program, locate, names)
+        self._adopt(kernel, prepared, core, timeline)
+        self.program_generation += 1
+        self.last_stop = self._plain("start")
+        return LoadReport(kernel, notes, self.last_stop)
+
+    def reload(self, *, cancel: Cancel | None = None) -> LoadReport:
+        """`reload`: `load` the session's kernel again, as its file says now. Raises
+        SessionError for a kernel that came as a program rather than from a file."""
+        kernel = self.kernel
+        if kernel.path is None and kernel.name not in OUR_KERNELS:
+            raise SessionError(
+                f"{kernel.name} was given as a program, not loaded from a file: nothing to reload"
+            )
+        return self.load(kernel_spec(kernel), cancel=cancel)
 
     def scratch_word(self, addr: int) -> int:
         if not 0 <= addr < len(self.core.scratch):
@@ -622,6 +698,14 @@ class Session:
         now = self.cycle
         to = now if to_cycle is None else min(to_cycle, now)
         return profile.report(from_cycle, to)
+
+
+def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    """name -> (address, length) from the kernel's scratch map (the first of a name wins)."""
+    names: dict[str, tuple[int, int]] = {}
+    for addr, (name, length) in sorted(scratch_map.items()):
+        names.setdefault(name, (addr, length))
+    return names
 
 
 def _diff(space: str, before: Sequence[int], after: Sequence[int]) -> list[Write]:

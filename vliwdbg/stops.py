@@ -9,7 +9,7 @@ status bar, a replay transcript and a test can all show it as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from machine.engine import StopSpec, Write
@@ -155,6 +155,40 @@ class StopTable:
             self._items[bp_id].enabled = enabled
         self._changed()
 
+    def rebind(
+        self, program: Sequence[dict], locate: Callable[[str], Location], names: Collection[str]
+    ) -> list[str]:
+        """Carry every entry over to another program (the kernel loaded again, or another
+        one), and say in one line each what may no longer mean what the user meant.
+
+        Breakpoints all stay: a pc breakpoint past the end or before a bundle whose ops
+        changed is reported, and so is a condition that reads a scratch name the kernel
+        no longer has (it will stop with the error, as any condition that cannot be
+        evaluated does). An op breakpoint finds its bundles anew. A watchpoint's location
+        is resolved again from its text by `locate` (a register may have moved: it then
+        watches the new place, and says so); one that no longer resolves is disabled.
+        """
+        old = self._program
+        self._program = program
+        self._op_pcs = None
+        notes = []
+        for bp in self._items.values():
+            if bp.kind == "pc":
+                notes += _moved_pc(bp, old, program)
+            elif bp.kind == "op":
+                assert bp.op is not None
+                bp.pcs = self.pcs_with_op(bp.op)
+                if not bp.pcs:
+                    notes.append(f"{bp.label()} on op {bp.op}: no bundle of this program has it")
+            elif bp.location is not None:
+                notes += _relocated(bp, locate)
+            missing = sorted(bp.condition.names.difference(names)) if bp.condition is not None else []
+            if missing:
+                reads = ", ".join(missing)
+                notes.append(f"{bp.label()}: its condition reads {reads}, which this kernel does not name")
+        self._changed()
+        return notes
+
     def breakpoint_pcs(self) -> set[int]:
         """Pcs where an enabled pc or op breakpoint stops (the app marks them)."""
         pcs: set[int] = set()
@@ -248,6 +282,60 @@ class StopTable:
             for bp in self._enabled("rwatch")
             if any(bp.covers("s", a) for a in scratch) or any(bp.covers("m", a) for a in mem)
         ]
+
+
+def _moved_pc(bp: Breakpoint, old: Sequence[dict], program: Sequence[dict]) -> list[str]:
+    """What a pc breakpoint carried over to `program` should tell the user, if anything."""
+    pc = bp.pc
+    assert pc is not None
+    if pc >= len(program):
+        return [f"{bp.label()} at pc {pc} is past the end of the program (pcs 0..{len(program) - 1})"]
+    if pc < len(old) and _ops(old[pc]) != _ops(program[pc]):
+        was, now = _ops_text(old[pc]), _ops_text(program[pc])
+        return [f"{bp.label()} at pc {pc}: the bundle there changed its ops ({was} -> {now})"]
+    return []
+
+
+def _relocated(bp: Breakpoint, locate: Callable[[str], Location]) -> list[str]:
+    """Resolve a watchpoint's location again from its text; what the user should know."""
+    old = bp.location
+    assert old is not None
+    try:
+        new = locate(bp.text)
+    except ExprError as exc:
+        was_enabled, bp.enabled = bp.enabled, False
+        return [f"{bp.label()} {bp.text}: {exc.detail}" + ("; disabled" if was_enabled else "")]
+    bp.location = new
+    if (new.space, new.start, new.length) == (old.space, old.start, old.length):
+        return []
+    return [f"{bp.label()} {bp.text}: now {location_words(new)} (was {location_words(old)})"]
+
+
+def _ops(bundle: object) -> list[tuple[str, str]]:
+    """The bundle's (engine, op) pairs, in a canonical order: what a pc breakpoint meant."""
+    if not isinstance(bundle, dict):
+        return []
+    return sorted(
+        (str(engine), slot[0])
+        for engine, slots in bundle.items()
+        if isinstance(slots, list | tuple)
+        for slot in slots
+        if isinstance(slot, tuple | list) and slot and isinstance(slot[0], str)
+    )
+
+
+def _ops_text(bundle: object) -> str:
+    names = sorted({op for _engine, op in _ops(bundle)})
+    return " ".join(names) if names else "no ops"
+
+
+def location_words(loc: Location) -> str:
+    """The words a location covers, as s[A] or m[A:B]."""
+    return (
+        f"{loc.space}[{loc.start}]"
+        if loc.length == 1
+        else f"{loc.space}[{loc.start}:{loc.start + loc.length}]"
+    )
 
 
 # --- one-line descriptions --------------------------------------------------------------

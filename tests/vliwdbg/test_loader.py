@@ -7,6 +7,7 @@ several habits of real kernel files at once.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -246,3 +247,27 @@ def test_a_long_exception_message_is_cut_to_one_short_line(tmp_path: Path) -> No
     assert message.startswith(f"{kernel}:1: import failed: ValueError: xxx")
     assert message.endswith("...")
     assert len(message) - len(str(kernel)) < 250
+
+
+def test_fresh_imports_a_kernel_of_ours_again(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`reload` and `load` in a session pass fresh: an edited kernel of ours is built as it
+    is now; without it, the module imported once is used again."""
+    source = tmp_path / "edited_kernel_mod.py"
+
+    def write(bundles: int) -> None:
+        source.write_text(
+            "class KernelBuilder:\n"
+            "    def build_kernel(self, forest_height, n_nodes, batch_size, rounds):\n"
+            f"        self.instrs = [{{'flow': [('pause',)]}}] * {bundles}\n"
+        )
+
+    write(1)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(loader_module.OUR_KERNELS, "vector", "edited_kernel_mod")
+    try:
+        assert len(load_kernel("vector", **SMALL).program) == 1
+        write(12)
+        assert len(load_kernel("vector", **SMALL).program) == 1
+        assert len(load_kernel("vector", **SMALL, fresh=True).program) == 12
+    finally:
+        sys.modules.pop("edited_kernel_mod", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from machine.isa import SCRATCH_SIZE
 from machine.problem import make_problem
+from vliwdbg.expr import Location, parse_location
 from vliwdbg.session import Session
 
 from .core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, straight_program
@@ -324,3 +326,48 @@ def test_advance_refuses_a_pc_outside_the_program() -> None:
     assert s.execute("advance").error == "advance: expected a pc"
     assert s.execute("until x").error == "advance: expected a pc, got 'x'"
     assert s.step == 0 and s.recorded == []
+
+
+# --- carrying the table over to another program (load, reload) ----------------------------
+
+
+def test_rebind_keeps_every_entry_and_says_what_no_longer_fits() -> None:
+    s = session(loop_program(3), {**LOOP_NAMES, 12: ("acc", 1)})
+    for line in [
+        "break pc 8",
+        "break pc 5",
+        "break pc 1 if acc == 0",
+        "break op cond_jump",
+        "watch i",
+        "watch acc",
+        "rwatch values[0]",
+        "break cycle 3",
+        "watch s[3]",
+    ]:
+        assert s.execute(line).error is None, line
+    s.execute("disable 9")
+    program = [*loop_program(3)[:5], {"flow": [("halt",)]}]
+    names = {"i": (7, 1), "one": (1, 1), "flag": (3, 1)}
+    regions = PROBLEM.regions
+
+    def locate(text: str) -> Location:
+        return parse_location(text, names, regions, scratch_size=SCRATCH_SIZE, mem_size=len(PROBLEM.initial))
+
+    notes = s.stops.rebind(program, locate, names)
+    assert notes == [
+        "breakpoint 1 at pc 8 is past the end of the program (pcs 0..5)",
+        "breakpoint 2 at pc 5: the bundle there changed its ops (< store -> halt)",
+        "breakpoint 3: its condition reads acc, which this kernel does not name",
+        "breakpoint 4 on op cond_jump: no bundle of this program has it",
+        "watchpoint 5 i: now s[7] (was s[0])",
+        "watchpoint 6 acc: unknown name 'acc'; not a scratch name of this kernel; disabled",
+    ]
+    assert [bp.id for bp in s.breakpoints] == list(range(1, 10))
+    assert [bp.enabled for bp in s.breakpoints] == [True] * 5 + [False, True, True, False]
+    assert s.stops.get(5).location.start == 7
+    assert s.breakpoint_pcs() == {8, 5, 1}
+    spec = s.stops.spec(0)
+    assert spec.watch_scratch == {7} and spec.read_mem == {VALUES_P}
+    # The table now answers for the new program: an op breakpoint finds its bundles there.
+    s.execute("break op halt")
+    assert s.stops.get(10).pcs == {5}
