@@ -55,12 +55,13 @@ class _Slot:
         return name
 
 
-#: A shape with at most this many operands (a few scalar slots, one vector slot) is cheap to
-#: compile and gains most from its own code (a composed bundle pays a call per slot), so it
-#: gets straight-line code once `SHAPE_REPEATS` bundles have it (a one-slot shape at once).
-#: A heavier shape is always composed (`machine.compose`): Python's compiler needs
-#: milliseconds for it, which a dense bundle would win back only after thousands of runs.
-LIGHT_SHAPE = 40
+#: A shape with at most this many operand values (a full set of scalar slots, or one vector
+#: slot and a few scalar ones) is cheap to compile and gains most from its own code (a
+#: composed bundle pays a call per slot, as long as a scalar op), so it gets straight-line
+#: code once `SHAPE_REPEATS` bundles have it (a one-slot shape at once). A heavier shape is
+#: always composed (`machine.compose`): Python's compiler needs milliseconds for its lanes,
+#: which a dense bundle would win back only after thousands of runs.
+LIGHT_SHAPE = 64
 SHAPE_REPEATS = 2
 
 
@@ -91,7 +92,7 @@ class BundleCompiler:
             if known is not None:
                 return known
         try:
-            if _heavy(bundle):
+            if _heavy(bundle, self.debug):
                 return self._compose(bundle, pc)
             shape, values = self._plan(bundle, pc)
         except Exception:
@@ -147,6 +148,9 @@ class BundleCompiler:
             if len(slots) > SLOT_LIMITS[engine]:
                 raise Unfit
             costs = True
+            if engine == "alu":
+                _plan_alus(slots, size, shape, values)
+                continue
             for slot in slots:
                 if type(slot) is not tuple:
                     raise Unfit
@@ -215,13 +219,20 @@ def copy_bundle(bundle: dict) -> dict:
     return dict(zip(bundle, map(list, bundle.values()), strict=True))
 
 
-def _heavy(bundle: dict) -> bool:
-    """Whether a bundle has more than LIGHT_SHAPE operands, roughly (vector slots count for
-    eight lanes), without looking at its slots."""
+def _heavy(bundle: dict, debug: bool) -> bool:
+    """Whether a bundle has more than LIGHT_SHAPE operand values, nearly, found without
+    looking at its slots (a vector slot counts its lanes; compares count when checked)."""
     weight = 0
     for engine, slots in bundle.items():
-        weight += len(slots) * (3 * VLEN if engine == "valu" else 3)
+        if engine != "debug":
+            weight += len(slots) * _ENGINE_WEIGHTS.get(engine, 3)
+        elif debug:
+            weight += 2 * len(slots)
     return weight > LIGHT_SHAPE
+
+
+#: Operand values per slot, by engine (the usual op's: an ALU op 3, a vector op 24).
+_ENGINE_WEIGHTS = {"alu": 3, "valu": 3 * VLEN, "load": 2, "store": 2, "flow": 4}
 
 
 def bundle_content(bundle: Any) -> tuple | None:
@@ -268,23 +279,29 @@ def _arity(slot: tuple, n: int) -> None:
 # compiled form shares its int objects.
 
 
-def _plan_alu(slot, pc, size, lanes):
-    _, d, a, b = slot
-    if (
-        type(d) is int
-        and type(a) is int
-        and type(b) is int
-        and 0 <= d < size
-        and 0 <= a < size
-        and 0 <= b < size
-    ):
-        return slot[1:]
-    raise Unfit
+def _plan_alus(slots: list | tuple, size: int, shape: list, values: list) -> None:
+    """The scalar slots, most of a kernel's, planned in one loop."""
+    for slot in slots:
+        if type(slot) is not tuple:
+            raise Unfit
+        op, d, a, b = slot
+        if not (
+            type(d) is int
+            and type(a) is int
+            and type(b) is int
+            and 0 <= d < size
+            and 0 <= a < size
+            and 0 <= b < size
+        ):
+            raise Unfit
+        shape.append(_ALU_KEYS[op])
+        values += (d, a, b)
 
 
 def _plan_valu(slot, pc, size, lanes):
     _arity(slot, 4)
-    d, a, b = (vector(x, size) for x in slot[1:])
+    _, d, a, b = slot
+    vector(d, size), vector(a, size), vector(b, size)
     return (*lanes[d : d + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN])
 
 
@@ -296,7 +313,8 @@ def _plan_vbroadcast(slot, pc, size, lanes):
 
 def _plan_multiply_add(slot, pc, size, lanes):
     _arity(slot, 5)
-    d, a, b, c = (vector(x, size) for x in slot[1:])
+    _, d, a, b, c = slot
+    vector(d, size), vector(a, size), vector(b, size), vector(c, size)
     return (*lanes[d : d + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN], *lanes[c : c + VLEN])
 
 
@@ -330,12 +348,14 @@ def _plan_vstore(slot, pc, size, lanes):
 
 def _plan_select(slot, pc, size, lanes):
     _arity(slot, 5)
-    return tuple(scalar(x, size) for x in slot[1:])
+    _, d, c, a, b = slot
+    return (scalar(d, size), scalar(c, size), scalar(a, size), scalar(b, size))
 
 
 def _plan_vselect(slot, pc, size, lanes):
     _arity(slot, 5)
-    d, c, a, b = (vector(x, size) for x in slot[1:])
+    _, d, c, a, b = slot
+    vector(d, size), vector(c, size), vector(a, size), vector(b, size)
     return (*lanes[d : d + VLEN], *lanes[c : c + VLEN], *lanes[a : a + VLEN], *lanes[b : b + VLEN])
 
 
@@ -370,7 +390,6 @@ def _plan_jump(slot, pc, size, lanes):
 
 
 _PLANNERS: dict[tuple[str, str], Callable] = {
-    **{("alu", op): _plan_alu for op in ALU_EXPR},
     **{("valu", op): _plan_valu for op in ALU_EXPR},
     ("valu", "vbroadcast"): _plan_vbroadcast,
     ("valu", "multiply_add"): _plan_multiply_add,
@@ -392,6 +411,10 @@ _PLANNERS: dict[tuple[str, str], Callable] = {
     ("flow", "jump_indirect"): _plan_one_scalar,
     ("flow", "coreid"): _plan_one_scalar,
 }
+
+
+#: The shape entry of each ALU op (an unknown op raises KeyError: the bundle is unfit).
+_ALU_KEYS = {op: ("alu", op) for op in ALU_EXPR}
 
 
 # ---- templates: slot index -> generated pieces (parameter order matches the planner)
