@@ -128,3 +128,13 @@ def test_run_app_takes_the_open_session_out_of_collections_before_the_first_fram
     monkeypatch.setattr(DebuggerApp, "run", lambda self: calls.append("run"))
     app_module.run_app(Session.open(None, height=1, rounds=1, batch=1))
     assert calls == ["freeze", "run"]
+
+
+async def test_the_session_warms_up_after_the_first_screen(monkeypatch):
+    session = Session.open(None, height=3, rounds=2, batch=5)
+    warmed: list[int] = []
+    monkeypatch.setattr(session, "warm_up", lambda: warmed.append(session.step))
+    app = DebuggerApp(session)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(app, pilot)
+        assert warmed == [0]

@@ -200,6 +200,13 @@ class DebuggerApp(App[None]):
         )
 
     def _prepare_insight(self) -> None:
+        """In a worker, once the first screen is up: first what the session would otherwise
+        build at the first move (its warm-up: a step must not wait for it), then the
+        program-wide figures for the panes."""
+        try:
+            self.views.warm_up()
+        except Exception as exc:  # the first move builds it again and reports what fails
+            self.call_from_thread(self.log_pane.error, f"warm-up failed: {exc}")
         try:
             self.views.prepare_insight()
         except Exception as exc:  # the panes work without these figures; say why they are missing

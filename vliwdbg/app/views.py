@@ -7,6 +7,7 @@ later command can change under them, and the session is only ever touched by one
 at a time. The program-wide figures (the static occupancy profile and the compare source
 map) take most of a second on a 200,000-bundle program, so `prepare_insight` builds them
 off the UI thread after the first screen; until then those parts of the panes stay empty.
+The session's warm-up (what its first move would otherwise stop to build) runs there too, first.
 """
 
 from __future__ import annotations
@@ -121,6 +122,11 @@ class SessionViews:
             "s step · S back · n next cycle · c continue · C reverse · b breakpoint · : command · ? help",
         ]
         return "\n".join(lines)
+
+    def warm_up(self) -> None:
+        """Let the session build now what its first move would stop for (call from a worker
+        thread after the first screen; a move meanwhile waits for it)."""
+        self.session.warm_up()
 
     def prepare_insight(self) -> None:
         """Build the program-wide figures (call from a worker thread; reads only the program)."""
