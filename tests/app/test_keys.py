@@ -255,3 +255,21 @@ async def test_escape_interrupts_a_long_continue_and_back_steps_from_there(runaw
         await pilot.press("S")
         await settle(app, pilot)
         assert session.step == reached - 1
+
+
+async def test_load_puts_the_new_program_in_every_pane():
+    session = small_session()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "s")
+        await settle(app, pilot)
+        app.submit("load baseline")
+        await settle(app, pilot)
+        assert session.kernel.name == "baseline" and session.step == 0
+        assert app.program_pane.program is session.program and app.program_pane.current == 0
+        assert app.query_one(ScratchView).scratch_map is session.kernel.scratch_map
+        assert app.views.insight is not None and app.views.insight.table.size == len(session.program)
+        assert str(app.query_one("#status-position").render()).startswith(" baseline ")
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert session.recorded == ["step", "step", "load baseline", "step"]

@@ -137,6 +137,8 @@ class DebuggerApp(App[None]):
         self._ticker: Timer | None = None
         self._last_error: str | None = None
         self._snapshot: Snapshot | None = None
+        #: The session's program_generation that the panes were loaded for (None: not yet).
+        self._generation: int | None = None
         #: Called after the panes have been redrawn for a new position (benchmarks time
         #: steps with it, from the key to the end of the render).
         self.after_render: list[Callable[[], None]] = []
@@ -164,7 +166,6 @@ class DebuggerApp(App[None]):
             pane.add_class("pane")
         self.log_pane.border_title = "Log"
         self.command_line.set_completer(partial(complete, self.session))
-        self._load_program()
         self._show(self.views.snapshot())
         self.log_pane.note(self.views.welcome())
         self.program_pane.focus()
@@ -186,11 +187,12 @@ class DebuggerApp(App[None]):
         """Whether a command is running (or waiting) in the worker."""
         return self._current_line is not None
 
-    def _load_program(self) -> None:
-        """Read what is fixed for the program (bundles, names, regions), and start building
-        the program-wide figures in a thread so the first screen does not wait for them."""
+    def _load_program(self, generation: int) -> None:
+        """Read what is fixed for the program (bundles, names, regions), at start and after
+        a `load` or `reload` put another one into the session; then, in a thread so the
+        screen does not wait, warm the session up and build the program-wide figures."""
         session = self.session
-        self.views.load()
+        self._generation = generation
         self.program_pane.load(session.program, session.named_slot)
         self.program_pane.border_subtitle = self.views.program_subtitle()
         self.query_one("#scratch", ScratchView).load(self.views.scratch_map)
@@ -221,6 +223,9 @@ class DebuggerApp(App[None]):
 
     def _show(self, snapshot: Snapshot) -> None:
         """Draw a snapshot of the session in every pane."""
+        if snapshot.generation != self._generation:
+            self._load_program(snapshot.generation)
+            self._snapshot = None
         previous, self._snapshot = self._snapshot, snapshot
         views = self.views
         moved = previous is None or (previous.step, previous.pc) != (snapshot.step, snapshot.pc)

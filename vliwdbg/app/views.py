@@ -3,11 +3,14 @@
 After every command the command worker takes a `Snapshot` (copies of scratch and memory,
 the words the move changed, the stop, the occupancy so far, the reference at the current
 round) before handing control back to the UI thread, so panes render from data that no
-later command can change under them, and the session is only ever touched by one thread
-at a time. The program-wide figures (the static occupancy profile and the compare source
-map) take most of a second on a 200,000-bundle program, so `prepare_insight` builds them
-off the UI thread after the first screen; until then those parts of the panes stay empty.
-The session's warm-up (what its first move would otherwise stop to build) runs there too, first.
+later command can change under them, and commands touch the session one at a time. The
+program-wide figures (the static occupancy profile and the compare source map) take most
+of a second on a 200,000-bundle program, so `prepare_insight` builds them off the UI thread
+after the first screen, reading only the program; until then those parts of the panes stay
+empty. The session's warm-up (what its first move would otherwise stop to build, guarded by
+the session's own lock) runs in that thread first. A `load` or `reload` puts another program
+into the session: the snapshot carries the session's program generation, and the app loads
+its panes again when it changes.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Snapshot:
     reference: Reference | None = None
     where: str | None = None
     total: RunTotal | None = None
+    #: The session's program_generation these figures belong to (a load changes it).
+    generation: int = 0
 
 
 @dataclass
@@ -76,7 +81,6 @@ class SessionViews:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.insight: Insight | None = None
-        self._insight_for: object = None
         self._lock = threading.Lock()
         self._reference_cache: dict[int | None, tuple[list[int], list[int]]] = {}
         #: The session's per-element "round reached", recomputed only when the values
@@ -85,16 +89,20 @@ class SessionViews:
         self._reached_for: Sequence[int] | None = None
         #: Steps the session's occupancy profile has covered (it only ever grows).
         self._occupancy_known = 0
+        #: The session's program_generation that the figures here were read for.
+        self.generation = session.program_generation
 
     # --- fixed for a program --------------------------------------------------------------
 
     def load(self) -> None:
-        """Forget what belonged to the previous program (after a load or at start)."""
+        """Forget what belonged to the previous program (at start, and after `load KERNEL`
+        or `reload` put another one into the session)."""
         with self._lock:
             self.insight = None
-            self._insight_for = None
+            self.generation = self.session.program_generation
         self._reference_cache.clear()
         self._reached_for = None
+        self._occupancy_known = 0
 
     @property
     def scratch_map(self) -> Mapping[int, tuple[str, int]]:
@@ -155,6 +163,8 @@ class SessionViews:
 
     def snapshot(self) -> Snapshot:
         session = self.session
+        if session.program_generation != self.generation:
+            self.load()
         stop = session.last_stop
         changes = session.last_changes
         scratch_changed = frozenset(w.addr for w in changes if w.space == "s")
@@ -182,6 +192,7 @@ class SessionViews:
             reference=self._reference(pc),
             where=self._where(pc),
             total=self.run_total(),
+            generation=self.generation,
         )
 
     def _state(self) -> str:
