@@ -672,6 +672,10 @@ class _RunFault(Exception):
 
 
 def _check_words(mem: list[int]) -> None:
+    """Every memory word must be an int in [0, 2**32); a core is made for every run, so the
+    common case is checked in C and only a bad image is walked to name its first bad word."""
+    if not mem or (set(map(type, mem)) == {int} and min(mem) >= 0 and max(mem) <= MASK):
+        return
     for addr, word in enumerate(mem):
         if not isinstance(word, int) or not 0 <= word <= MASK:
             raise ValueError(f"memory word at address {addr} is {word!r}, not a 32-bit word")
