@@ -7,15 +7,17 @@ slice of 8 (scratch for every engine but store, memory for store; flow ops that 
 return `(None, action)`). A one-slot bundle applies its write at once; a bigger bundle
 buffers them all first. Every check is the cheapest one that notices trouble: a negative
 operand, an index past the end, a wrong arity or type all raise *some* exception, and the
-engine then asks `machine.diagnose` for the exact fault against the unchanged state.
+engine then asks `machine.diagnose` for the exact fault against the unchanged state (a
+vector read past the end of scratch gives a short slice, which fails to unpack into eight
+lanes).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from machine.isa import MASK, SLOT_LIMITS
-from machine.opexpr import ALU_EXPR, OP_NAMES
+from machine.isa import MASK, SLOT_LIMITS, VLEN
+from machine.opexpr import ALU_EXPR, OP_NAMES, lane_expr
 
 
 class Reject(Exception):
@@ -37,9 +39,9 @@ def valu_{name}(s, m, slot, cid):
     if (d | a | b) < 0:
         raise Reject
     s[d + 7]
-    s[a + 7]
-    s[b + 7]
-    return slice(d, d + 8), [{expr} for x, y in zip(s[a : a + 8], s[b : b + 8])]
+    {xs} = s[a : a + 8]
+    {ys} = s[b : b + 8]
+    return slice(d, d + 8), [{lanes}]
 """
 
 
@@ -49,7 +51,10 @@ def _alu_handlers() -> tuple[dict[str, Any], dict[str, Any]]:
     for op, expr in ALU_EXPR.items():
         name = OP_NAMES[op]
         namespace: dict[str, Any] = {"M": MASK, "Reject": Reject}
-        exec(_ALU_TEMPLATE.format(name=name, expr=expr), namespace)
+        lanes = ", ".join(lane_expr(op, f"x{i}", f"y{i}") for i in range(VLEN))
+        xs = ", ".join(f"x{i}" for i in range(VLEN))
+        ys = ", ".join(f"y{i}" for i in range(VLEN))
+        exec(_ALU_TEMPLATE.format(name=name, expr=expr, lanes=lanes, xs=xs, ys=ys), namespace)
         alu_ops[op] = namespace[f"alu_{name}"]
         valu_ops[op] = namespace[f"valu_{name}"]
     return alu_ops, valu_ops
@@ -68,11 +73,19 @@ def _multiply_add(s, m, slot, cid):
     if (d | a | b | c) < 0:
         raise Reject
     s[d + 7]
-    s[a + 7]
-    s[b + 7]
-    s[c + 7]
-    lanes = zip(s[a : a + 8], s[b : b + 8], s[c : c + 8], strict=True)
-    return slice(d, d + 8), [(x * y + z) & MASK for x, y, z in lanes]
+    x0, x1, x2, x3, x4, x5, x6, x7 = s[a : a + 8]
+    y0, y1, y2, y3, y4, y5, y6, y7 = s[b : b + 8]
+    z0, z1, z2, z3, z4, z5, z6, z7 = s[c : c + 8]
+    return slice(d, d + 8), [
+        (x0 * y0 + z0) & MASK,
+        (x1 * y1 + z1) & MASK,
+        (x2 * y2 + z2) & MASK,
+        (x3 * y3 + z3) & MASK,
+        (x4 * y4 + z4) & MASK,
+        (x5 * y5 + z5) & MASK,
+        (x6 * y6 + z6) & MASK,
+        (x7 * y7 + z7) & MASK,
+    ]
 
 
 def _load(s, m, slot, cid):
