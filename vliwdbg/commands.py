@@ -912,8 +912,9 @@ def complete(session: Session, text: str) -> list[str]:
         group = GROUP_ALIASES.get(head.strip(), head.strip())
         subs = [c.name.split()[1] for c in COMMANDS if c.name.startswith(group + " ")]
         return [f"{head} {s} " for s in subs if s.startswith(word)]
-    m = re.search(r"[A-Za-z_][A-Za-z_0-9]*$", text)
-    prefix = m.group(0) if m else ""
+    prefix = re.search(r"[A-Za-z_0-9]*$", text).group(0)
+    if prefix[:1].isdigit():
+        return []
     if command.completes == "command":
         candidates = sorted({c.name.split()[0] for c in COMMANDS})
     elif command.completes in ("expr", "location", "scratch"):

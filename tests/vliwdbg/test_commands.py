@@ -312,3 +312,12 @@ def test_completion(loop: Session) -> None:
     assert complete(loop, "help ste") == ["help step"]
     assert complete(loop, "continue") == ["continue "]
     assert complete(loop, "goto step 3") == []
+
+
+def test_completion_never_glues_a_name_onto_a_number(loop: Session) -> None:
+    assert complete(loop, "break pc 12") == []
+    assert complete(loop, "print 0x1f") == []
+    assert complete(loop, "print s[3") == []
+    assert complete(loop, "print val_2") == [] or all(
+        c.startswith("print val_2") for c in complete(loop, "print val_2")
+    )
