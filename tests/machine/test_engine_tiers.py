@@ -159,3 +159,14 @@ def test_a_composed_bundle_lands_later_writes_last_and_faults_whole():
     _, fault = literal_run([*consts, faults_late], [0] * 16)
     assert fault is not None and (fault.pc, fault.engine) == (len(consts), "alu")
     assert_every_run_matches([*consts, faults_late], [0] * 16)
+
+
+def test_a_compare_compiled_with_compares_on_stays_guarded_after_running_with_them_off():
+    trace = {("k", 0): 0, ("k", 1): 9}
+    program = [{"debug": [("compare", 0, ("k", 0))]}, {"load": [("const", 0, 9)]}]
+    prepared = prepare(program)
+    engine_runs(prepared, [0] * 4, times=2, value_trace=trace)
+    engine_runs(prepared, [0] * 4, times=2, value_trace=trace, enable_debug=False)
+    program[0]["debug"][0] = ("compare", 0, ("k", 1))
+    assert prepare(program) is not prepared
+    assert_every_run_matches(program, [0] * 4, value_trace=trace)
