@@ -57,7 +57,7 @@ class _Slot:
 
 #: A shape with at most this many operand values (a full set of scalar slots, or one vector
 #: slot and a few scalar ones) is cheap to compile and gains most from its own code (a
-#: composed bundle pays a call per slot, as long as a scalar op), so it gets straight-line
+#: composed bundle pays a call per slot, as much as a scalar op costs), so it gets straight-line
 #: code once `SHAPE_REPEATS` bundles have it (a one-slot shape at once). A heavier shape is
 #: always composed (`machine.compose`): Python's compiler needs milliseconds for its lanes,
 #: which a dense bundle would win back only after thousands of runs.
@@ -111,6 +111,7 @@ class BundleCompiler:
         return compiled
 
     def _compose(self, bundle: dict, pc: int) -> tuple[Callable, dict] | None:
+        """The bundle composed, or compiled when a slot has no composed form (coreid)."""
         try:
             return self._composer.compose(bundle, pc), copy_bundle(bundle)
         except compose.Uncomposable:

@@ -1,4 +1,4 @@
-"""Heavy bundles composed from shared slot code, for dense kernels.
+"""Bundles composed from shared slot code: dense bundles, and the first of each shape.
 
 A dense kernel's bundles (20 slots, six of them 8-lane vector ops) almost never share a
 shape, and Python's compiler needs a millisecond or two for each one, far more than the
