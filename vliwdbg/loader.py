@@ -7,13 +7,16 @@ but its program and scratch names as plain data, checked again here, so no kerne
 the machine the session runs. A kernel that needs names only its own modified problem.py
 defines is built again with that problem.py, and a note says so.
 
-The kernels we ship are trusted and built in-process, which keeps opening a session cheap.
+The kernels we ship are trusted and built in-process, which keeps opening a session cheap;
+what they build is cached across runs (see `build_cache`), so a launch usually reads the
+default kernel's program back instead of building it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -26,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vliwdbg import build_cache
 from vliwdbg._build_child import (
     ProgramShapeError,
     Where,
@@ -57,6 +61,8 @@ class LoadedKernel:
     scratch_map: dict[int, tuple[str, int]]
     notes: list[str] = field(default_factory=list)
     build_seconds: float = 0.0
+    #: Read back from the build cache rather than built (build_seconds is then the read).
+    from_cache: bool = False
 
 
 class KernelLoadError(Exception):
@@ -89,7 +95,8 @@ def load_kernel(
     baseline, vector), or the path to a kernel file; a name with a slash or ending in .py
     is always a path. A file is built afresh each time; one of ours is imported once, and
     imported again with `fresh` (a kernel edited since: its own module, not the helpers it
-    imports). `cancel` is polled during a file's build; it stops the build. Raises
+    imports), and what it builds is cached across runs (see `build_cache`; any edit to our
+    sources misses). `cancel` is polled during a file's build; it stops the build. Raises
     KernelLoadError.
     """
     args = (height, n_nodes, batch_size, rounds)
@@ -112,6 +119,17 @@ def _load_ours(name: str, args: tuple[int, int, int, int], fresh: bool) -> Loade
     module_name = OUR_KERNELS[name]
     file_name = module_name.replace(".", "/") + ".py"
     where = Where(str(_ROOT / file_name), file_name, str(_ROOT / "kernels"))
+    # Found without importing the kernel, so that a hit costs none of its imports.
+    module_file = _module_file(module_name)
+    entry = (
+        None if module_file is None else build_cache.Entry.for_kernel(name, Path(module_file), args, _ROOT)
+    )
+    if entry is not None:
+        cached = entry.read()
+        if cached is not None:
+            return LoadedKernel(
+                name, module_file, cached.program, cached.scratch_map, cached.notes, from_cache=True
+            )
 
     def fail(exc: BaseException, phase: str) -> dict:
         return {"ok": False, "error": where.describe(exc, phase)}
@@ -128,7 +146,21 @@ def _load_ours(name: str, args: tuple[int, int, int, int], fresh: bool) -> Loade
     result = run_builder(module, args, where, fail)
     if not result["ok"]:
         raise KernelLoadError(result["error"])
-    return LoadedKernel(name, module.__file__, result["program"], result["scratch_map"], result["notes"])
+    program, scratch_map, notes = result["program"], result["scratch_map"], result["notes"]
+    if entry is not None:
+        entry.write(build_cache.Build(program, scratch_map, notes))
+    return LoadedKernel(name, module.__file__, program, scratch_map, notes)
+
+
+def _module_file(module_name: str) -> str | None:
+    """The source file an import of `module_name` would run, or None if there is none."""
+    try:
+        spec = importlib.util.find_spec(module_name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return None
+    return spec.origin
 
 
 def _load_file(
