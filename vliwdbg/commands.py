@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from machine.isa import OPERAND_ROLES
-from vliwdbg.expr import Expr, ExprError, Location, parse_location
+from vliwdbg.expr import Expr, ExprError, Location
 from vliwdbg.history import Cancel, Progress
 from vliwdbg.insight.queries import INSIGHT_COMMANDS, InsightCommand, InsightError
 from vliwdbg.loader import KernelLoadError, kernel_spec
@@ -152,13 +152,7 @@ def _location(session: Session, args: Args) -> Location:
     if not args.text:
         raise CommandError("expected a location: a scratch name, s[A], m[A], s[A:B], m[A:B] or values[i]")
     try:
-        return parse_location(
-            args.text,
-            session.scratch_names,
-            session.regions,
-            scratch_size=len(session.scratch),
-            mem_size=len(session.mem),
-        )
+        return session.locate(args.text)
     except ExprError as exc:
         raise _placed(exc, args.offset) from None
 

@@ -335,6 +335,12 @@ class Session:
     def evaluate(self, expr: Expr) -> int | list[int]:
         return expr.evaluate(self)
 
+    def locate(self, text: str) -> Location:
+        """A location (LOC) resolved against this kernel's scratch names and the problem's regions."""
+        return parse_location(
+            text, self.scratch_names, self.regions, scratch_size=len(self.scratch), mem_size=len(self.mem)
+        )
+
     # --- moves ----------------------------------------------------------------------------
 
     def forward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from machine.engine import Prepared
-from vliwdbg.expr import ExprError, Location, parse_location
+from vliwdbg.expr import ExprError, Location
 from vliwdbg.insight.critical_path import executed_critical_path
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import lint_report
@@ -135,13 +135,7 @@ def _location(session: Session, args: Any) -> Location:
     if not args.text:
         raise InsightError("expected a location: a scratch name, s[A], m[A], s[A:B], m[A:B] or values[i]")
     try:
-        return parse_location(
-            args.text,
-            session.scratch_names,
-            session.regions,
-            scratch_size=len(session.scratch),
-            mem_size=len(session.mem),
-        )
+        return session.locate(args.text)
     except ExprError as exc:
         if exc.col is None:
             raise InsightError(exc.detail) from None
