@@ -260,8 +260,8 @@ class _Table:
     bundles with 541 distinct slots), and that lookup, made right here, is most of what a
     straight-line kernel's second run pays.
 
-    With compares off, a debug-only bundle is free whatever its slots, so its first visit
-    gives it the one shared `free` function at once (see `Prepared.keep_debug_only`): a
+    With compares off, a debug-only bundle is free whatever its slots, so its second visit
+    gives it the one shared `free` function (see `Prepared.keep_debug_only`): a
     kernel's compares all differ (49,152 of the baseline's 196,887 bundles), and compiling
     each, with a full copy kept against changes, would cost more than the rest of a second
     run.
@@ -299,12 +299,10 @@ class _Table:
                 code[pc] = again
                 return interpreted(pc, s, m, k)
             ((engine, slots),) = bundle.items()
+            code[pc] = again
             if engine == "debug" and not debug:
-                keep_debug_only(pc, bundle)
-                code[pc] = free
                 k.free_steps += 1
                 return pc + 1
-            code[pc] = again
             if len(slots) != 1:
                 return interpreted(pc, s, m, k)
             slot = slots[0]
@@ -326,6 +324,11 @@ class _Table:
             bundle = program[pc]
             if type(bundle) is dict and len(bundle) == 1:
                 ((engine, slots),) = bundle.items()
+                if engine == "debug" and not debug:
+                    keep_debug_only(pc, bundle)
+                    code[pc] = free
+                    k.free_steps += 1
+                    return pc + 1
                 if type(slots) is list and len(slots) == 1:
                     content = content_key(engine, slots[0])
                     known = by_content.get(content) if content is not None else None
