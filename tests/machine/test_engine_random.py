@@ -16,6 +16,8 @@ from machine.faults import MachineFault
 from machine.isa import ALU_OPS, CoreState
 from machine.literal import LiteralMachine
 
+from .test_engine_api import run_literal
+
 SCRATCH = 64
 MEM = 32
 STEPS = 60
@@ -85,19 +87,7 @@ def programs(draw):
 
 
 def literal_run(program, mem, **kwargs):
-    m = LiteralMachine(program, mem, scratch_size=SCRATCH, value_trace=TRACE, **kwargs)
-    fault = None
-    for _ in range(STEPS):
-        if m.state == CoreState.PAUSED:
-            m.state = CoreState.RUNNING
-        if m.state != CoreState.RUNNING:
-            break
-        try:
-            m.step()
-        except MachineFault as exc:
-            fault = exc
-            break
-    return m, fault
+    return run_literal(program, mem, STEPS, scratch_size=SCRATCH, value_trace=TRACE, **kwargs)
 
 
 def engine_run(prepared, mem, stepwise=False, **kwargs):
