@@ -32,9 +32,9 @@ async def first_screen(kernel: str | None) -> dict[str, float]:
     """Seconds from the start of this script (Python's own start-up, about 0.03 s, not
     included) to the first full screen, and its parts, along the path the `vliwdbg` command
     takes: its module's imports, Session.open, then what run_app does."""
-    import vliwdbg.cli  # noqa: F401  (what the command imports before it opens the session)
+    import vliwdbg.faces.cli  # noqa: F401  (what the command imports before it opens the session)
     from vliwdbg.app.app import DebuggerApp, keep_out_of_collections
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
     imported = time.perf_counter()
     session = Session.open(kernel)
@@ -59,7 +59,7 @@ async def steps(kernel: str, count: int) -> tuple[list[float], list[float]]:
     ready; and the UI thread's CPU time in each (what the step costs when no other process
     competes for the two cores, as other work on a shared machine does)."""
     from vliwdbg.app.app import DebuggerApp, keep_out_of_collections
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
     session = Session.open(kernel)
     keep_out_of_collections()

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from machine.engine import Core, StopSpec
-from vliwdbg.history import DEFAULT_INTERVAL
-from vliwdbg.session import Session
+from vliwdbg.core.history import DEFAULT_INTERVAL
+from vliwdbg.core.session import Session
 
 
 def fresh_session(session: Session, interval: int, cold: bool) -> Session:

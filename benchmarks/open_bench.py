@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from vliwdbg.session import Session
+from vliwdbg.core.session import Session
 
 
 def timed(action) -> tuple[float, object]:

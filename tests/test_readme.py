@@ -3,8 +3,8 @@ quick start must be the command CI runs."""
 
 from pathlib import Path
 
-from vliwdbg.cli import build_parser
-from vliwdbg.commands import COMMANDS
+from vliwdbg.commands.table import COMMANDS
+from vliwdbg.faces.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -2,6 +2,6 @@
 
 import sys
 
-from vliwdbg.cli import main
+from vliwdbg.faces.cli import main
 
 sys.exit(main())

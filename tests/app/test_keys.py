@@ -22,7 +22,7 @@ from vliwdbg.app.command_line import CommandLine
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.help import HelpScreen
-from vliwdbg.session import Session
+from vliwdbg.core.session import Session
 
 SIZE = (160, 48)
 

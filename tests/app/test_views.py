@@ -10,7 +10,7 @@ from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.app.views import SessionViews
-from vliwdbg.session import Session
+from vliwdbg.core.session import Session
 
 
 @pytest.fixture

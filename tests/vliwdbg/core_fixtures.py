@@ -6,8 +6,8 @@ from __future__ import annotations
 from machine.isa import CoreState
 from machine.literal import LiteralMachine
 from machine.problem import Problem, make_problem
-from vliwdbg.loader import LoadedKernel
-from vliwdbg.session import Session
+from vliwdbg.core.session import Session
+from vliwdbg.loading.loader import LoadedKernel
 
 #: A small problem: height 2 (7 nodes), one round, a batch of 8.
 PROBLEM = make_problem(height=2, rounds=1, batch_size=8, seed=5)

@@ -39,11 +39,11 @@ from vliwdbg.app.screens.ask import AskScreen
 from vliwdbg.app.screens.help import HelpScreen
 from vliwdbg.app.status import StatusBar, StatusFigures
 from vliwdbg.app.views import SessionViews, Snapshot
-from vliwdbg.commands import COMMANDS, complete
-from vliwdbg.replay import script_header, write_script
+from vliwdbg.commands.table import COMMANDS, complete
+from vliwdbg.faces.replay import script_header, write_script
 
 if TYPE_CHECKING:
-    from vliwdbg.session import CommandResult, Session
+    from vliwdbg.core.session import CommandResult, Session
 
 #: A run shows its progress once it has taken this long (so quick commands never flash).
 PROGRESS_AFTER = 0.15

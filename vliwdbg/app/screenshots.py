@@ -19,7 +19,7 @@ from typing import cast
 from textual.pilot import Pilot
 
 from vliwdbg.app.app import DebuggerApp
-from vliwdbg.session import Session
+from vliwdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
 #: A three-lane kernel that forgets to wrap the index (kept with the tests).

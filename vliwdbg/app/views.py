@@ -27,10 +27,10 @@ from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable
-from vliwdbg.insight.sourcemap import Served, SourceMap, steps_text
+from vliwdbg.insight.served import Served, SourceMap, steps_text
 
 if TYPE_CHECKING:
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
 #: Most steps the run's occupancy may have to catch up on before a snapshot skips it.
 OCCUPANCY_CATCH_UP = 20_000

@@ -32,7 +32,7 @@ from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
 
 if TYPE_CHECKING:
     from machine.engine import Core
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
 _ENDS_BLOCK = {"halt", "pause", "jump", "jump_indirect", "cond_jump", "cond_jump_rel"}
 

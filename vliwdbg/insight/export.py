@@ -21,7 +21,7 @@ from vliwdbg.insight.access import iter_slots, slot_access
 from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
 
 if TYPE_CHECKING:
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
 
 class ExportError(ValueError):

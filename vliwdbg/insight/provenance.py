@@ -31,8 +31,8 @@ from vliwdbg.insight.effects import Word, slot_effects
 from vliwdbg.insight.sidecore import advance, side_core
 
 if TYPE_CHECKING:
-    from vliwdbg.expr import Location
-    from vliwdbg.session import Session
+    from vliwdbg.core.expr import Location
+    from vliwdbg.core.session import Session
 
 #: Steps per backward window when looking for a writer.
 WINDOW = 8192

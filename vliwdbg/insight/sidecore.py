@@ -15,7 +15,7 @@ from machine.engine import Core, StopSpec
 from machine.faults import CompareFault, MachineFault
 
 if TYPE_CHECKING:
-    from vliwdbg.session import Session
+    from vliwdbg.core.session import Session
 
 
 #: Steps between two polls of a cancel callback.

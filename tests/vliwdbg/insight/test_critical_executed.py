@@ -1,9 +1,9 @@
 """The critical path of an executed run: exact memory addresses, loops unrolled by running."""
 
 from machine.problem import make_problem
+from vliwdbg.core.session import Session
 from vliwdbg.insight.critical_path import executed_critical_path, static_critical_path
-from vliwdbg.loader import LoadedKernel
-from vliwdbg.session import Session
+from vliwdbg.loading.loader import LoadedKernel
 
 PROBLEM = make_problem(height=1, rounds=1, batch_size=2, seed=3)
 

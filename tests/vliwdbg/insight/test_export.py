@@ -5,9 +5,9 @@ import json
 import pytest
 
 from machine.problem import make_problem
+from vliwdbg.core.session import Session
 from vliwdbg.insight.export import ExportError, export_trace
-from vliwdbg.loader import LoadedKernel
-from vliwdbg.session import Session
+from vliwdbg.loading.loader import LoadedKernel
 
 PROBLEM = make_problem(height=1, rounds=1, batch_size=2, seed=3)
 PROGRAM = [

@@ -5,7 +5,7 @@ Their deliberate stale reads are marked with ("comment", "lint: reads-old")."""
 import pytest
 
 from vliwdbg.insight.lint import lint_report
-from vliwdbg.loader import load_kernel
+from vliwdbg.loading.loader import load_kernel
 
 HEIGHT, ROUNDS, BATCH = 3, 2, 16
 

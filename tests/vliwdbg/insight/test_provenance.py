@@ -3,11 +3,11 @@
 import pytest
 
 from machine.problem import make_problem
-from vliwdbg.expr import Location
+from vliwdbg.core.expr import Location
+from vliwdbg.core.session import Session
 from vliwdbg.insight import provenance
 from vliwdbg.insight.provenance import ProvenanceError, origin, origin_lines, uses, uses_lines
-from vliwdbg.loader import LoadedKernel
-from vliwdbg.session import Session
+from vliwdbg.loading.loader import LoadedKernel
 
 PROBLEM = make_problem(height=1, rounds=1, batch_size=2, seed=3)
 ADDR = 10  # a memory word inside the 14-word image

@@ -5,10 +5,10 @@ import pytest
 
 from machine.engine import Core
 from machine.faults import CompareFault
-from vliwdbg.expr import Location
+from vliwdbg.core.expr import Location
+from vliwdbg.core.session import Session
 from vliwdbg.insight import provenance
 from vliwdbg.insight.provenance import origin, uses
-from vliwdbg.session import Session
 
 SIZES = {"height": 2, "rounds": 2, "batch": 8}
 

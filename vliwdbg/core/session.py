@@ -1,0 +1,727 @@
+"""A debugging session: one kernel, one problem, one run, and where we are in it.
+
+The session is the one object every face of the debugger looks at: the Textual app, the
+headless --replay runner and the tests all call `execute` with command lines, and read the
+position, the last stop and the breakpoints from here. It owns the run (through the
+timeline, which makes every position reachable again exactly) and decides where moves
+stop; it formats nothing for a screen beyond the one-line stop messages and the command
+output lines that commands.py builds from its answers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kernels.gc_pause import gc_paused
+from machine.access import touches
+from machine.engine import Core, Prepared, RunResult, Write, prepare
+from machine.faults import CompareFault, MachineFault
+from machine.isa import SCRATCH_SIZE, CoreState
+from machine.problem import Problem, make_problem
+from vliwdbg.core import stops
+from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
+from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.render import ScratchNamer, slot_text
+from vliwdbg.core.stops import Breakpoint, Stop, StopTable
+from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
+from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
+
+DEFAULT_MAX_STEPS = 50_000_000
+
+
+class SessionError(ValueError):
+    """A request the session refuses, with a one-line reason; nothing was changed."""
+
+
+@dataclass
+class CommandResult:
+    """What one command line did. `error` is set (and nothing changed) for a bad command;
+    `failed` marks an `expect` that did not hold."""
+
+    command: str
+    output: list[str]
+    stop: Stop | None = None
+    error: str | None = None
+    quit: bool = False
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What a load did: the kernel now in the session, what the breakpoints and watchpoints
+    carried over to it should tell the user (one line each), and the stop at step 0."""
+
+    kernel: LoadedKernel
+    notes: list[str]
+    stop: Stop
+
+
+@dataclass(frozen=True)
+class RegionReport:
+    """One memory region against the reference's final memory."""
+
+    name: str
+    start: int
+    length: int
+    differ: list[int]
+    #: For the values region: element -> the last round whose result it holds (0 = the
+    #: initial value, r = after round r), or None when it matches no round.
+    reached: dict[int, int | None] | None = None
+
+
+class Session:
+    """A kernel's program running on a problem, with exact time travel and stops.
+
+    One Session lives as long as the app: `load` and `reload` put another program into it.
+    `program_generation` tells views when that happened: 0 as opened, one more after each
+    successful load (even of an unchanged file), unchanged by anything else; a failed load
+    changes nothing at all. A view keeps the generation it drew from and, when the
+    session's differs, reads again everything derived from the program: `kernel`,
+    `program`, `prepared`, `core`, `timeline`, `scratch_names`, named slots, and the
+    breakpoints' pcs and locations (the entries are the same objects, re-pointed). The
+    session then stands at step 0 with a fresh history and a "start" `last_stop`. What
+    stays the same objects: `problem`, `regions`, `store_check`, `stops`, `recorded`
+    and the options.
+    """
+
+    def __init__(
+        self,
+        kernel: LoadedKernel,
+        problem: Problem,
+        *,
+        pause: bool = True,
+        debug: bool = True,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        checkpoint_interval: int | None = None,
+        check_stores: bool = True,
+    ) -> None:
+        self.problem = problem
+        self.pause_enabled = pause
+        self.debug_enabled = debug
+        self.max_steps = max_steps
+        self._timeline_options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
+        self.regions: Mapping[str, tuple[int, int]] = problem.regions
+        self.store_check = StoreCheck(problem)
+        self._index_lock = threading.Lock()
+        self.recorded: list[str] = []
+        #: Kernels loaded into this session since it opened (see the class docstring).
+        self.program_generation = 0
+        #: The kernel the session opened with and the store check's setting then: what a
+        #: recording's replay starts from (its `load` commands then do what they did).
+        self.opened_kernel = kernel_spec(kernel)
+        self.opened_check_stores = check_stores
+        self.stops = StopTable(kernel.program)
+        self._adopt(kernel, *self._fresh_run(kernel.program))
+        self._check_stores = False
+        self.set_check_stores(check_stores)
+
+    def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
+        """The engine's program, a core at step 0 on the problem, and its empty history."""
+        prepared = prepare(program, scratch_size=SCRATCH_SIZE)
+        core = Core(
+            prepared,
+            list(self.problem.initial),
+            value_trace=self.problem.value_trace,
+            enable_pause=self.pause_enabled,
+            enable_debug=self.debug_enabled,
+        )
+        return prepared, core, Timeline(core, **self._timeline_options)
+
+    def _adopt(self, kernel: LoadedKernel, prepared: Prepared, core: Core, timeline: Timeline) -> None:
+        """Make `kernel` the session's, standing at step 0 of a fresh run."""
+        self.kernel = kernel
+        self.program: list[dict] = kernel.program
+        self.prepared = prepared
+        self.core = core
+        self.timeline = timeline
+        self.scratch_names: Mapping[str, tuple[int, int]] = _names(kernel.scratch_map)
+        self._namer = ScratchNamer(kernel.scratch_map)
+        self.last_stop: Stop | None = None
+        #: The words as they were before the last move, and its changes once asked for.
+        self._before: tuple[list[int], list[int]] | None = None
+        self._changes: list[Write] | None = []
+        self._occupancy: Any = None
+        #: The last stop at a failed compare: a move starting there skips that compare.
+        self._compare_stop: Stop | None = None
+
+    @classmethod
+    def open(
+        cls,
+        kernel: str | None = None,
+        *,
+        height: int = 10,
+        rounds: int = 16,
+        batch: int = 256,
+        seed: int = 123,
+        pause: bool = True,
+        debug: bool = True,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        check_stores: bool = True,
+    ) -> Session:
+        """Build the kernel for the problem's sizes, generate the problem as the take-home's
+        harness does (the reference runs now, once), and stand at step 0.
+        Raises KernelLoadError."""
+        n_nodes = 2 ** (height + 1) - 1
+        # Opening makes hundreds of thousands of long-lived containers (program, value trace,
+        # prepared bundles); the cyclic collector would scan them again and again for cycles
+        # they do not have, about a third of the time.
+        with gc_paused():
+            loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
+            problem = make_problem(height, rounds, batch, seed)
+            return cls(
+                loaded, problem, pause=pause, debug=debug, max_steps=max_steps, check_stores=check_stores
+            )
+
+    # --- the position (EvalContext for expressions) --------------------------------------
+
+    @property
+    def step(self) -> int:
+        return self.core.steps
+
+    @property
+    def cycle(self) -> int:
+        return self.core.cycle
+
+    @property
+    def pc(self) -> int:
+        return self.core.pc
+
+    @property
+    def state(self) -> CoreState:
+        return self.core.state
+
+    @property
+    def scratch(self) -> Sequence[int]:
+        return self.core.scratch
+
+    @property
+    def mem(self) -> Sequence[int]:
+        return self.core.mem
+
+    @property
+    def trace_buf(self) -> Sequence[int]:
+        return self.core.trace_buf
+
+    @property
+    def breakpoints(self) -> list[Breakpoint]:
+        return self.stops.entries
+
+    def breakpoint_pcs(self) -> set[int]:
+        return self.stops.breakpoint_pcs()
+
+    @property
+    def check_stores(self) -> bool:
+        """Whether a store to the values or indices region that the reference never makes
+        there stops a move (see vliwdbg.core.store_check)."""
+        return self._check_stores
+
+    def set_check_stores(self, on: bool) -> None:
+        self._check_stores = on
+        self.stops.set_checked(self.store_check.words if on else frozenset())
+
+    def warm_up(self) -> None:
+        """Build now what the first move that watches words would otherwise stop to build:
+        the engine's access index, which finds the bundles that may write a watched word
+        (0.2-0.45 s on the big kernels). The store check, on by default, watches memory, so
+        without this the first step pays it. Opening a session leaves it out so that a
+        launch does not wait for it; a view calls this from a worker thread once its first
+        screen is up. A move that needs the index meanwhile waits for this build rather
+        than making a second one; calling it again costs nothing."""
+        with self._index_lock:
+            self.prepared.access_index()
+
+    def _ready_to_watch(self) -> None:
+        """Before a drive: the access index, if the drive watches words (see warm_up)."""
+        spec = self.stops.spec(self.cycle)
+        if spec.watch_scratch or spec.watch_mem or spec.read_scratch or spec.read_mem:
+            self.warm_up()
+
+    # --- loading another kernel ---------------------------------------------------------------
+
+    def load(self, spec: str | None, *, cancel: Cancel | None = None) -> LoadReport:
+        """`load KERNEL`: build `spec` (as Session.open takes it; ours are imported afresh)
+        for the same problem and make it the session's, at step 0 with a fresh history.
+        Breakpoints and watchpoints are carried over (StopTable.rebind says what no longer
+        fits); the options, the store check's setting and the recording go on. Raises
+        KernelLoadError, after which everything is exactly as it was; `cancel` stops a
+        file's build."""
+        problem = self.problem
+        kernel = load_kernel(
+            spec,
+            height=problem.height,
+            n_nodes=problem.n_nodes,
+            batch_size=problem.batch_size,
+            rounds=problem.rounds,
+            fresh=True,
+            cancel=cancel,
+        )
+        prepared, core, timeline = self._fresh_run(kernel.program)
+        names = _names(kernel.scratch_map)
+
+        def locate(text: str) -> Location:
+            return parse_location(
+                text, names, self.regions, scratch_size=len(core.scratch), mem_size=len(core.mem)
+            )
+
+        notes = self.stops.rebind(kernel.program, locate, names)
+        self._adopt(kernel, prepared, core, timeline)
+        self.program_generation += 1
+        self.last_stop = self._plain("start")
+        return LoadReport(kernel, notes, self.last_stop)
+
+    def reload(self, *, cancel: Cancel | None = None) -> LoadReport:
+        """`reload`: `load` the session's kernel again, as its file says now. Raises
+        SessionError for a kernel that came as a program rather than from a file."""
+        kernel = self.kernel
+        if kernel.path is None and kernel.name not in OUR_KERNELS:
+            raise SessionError(
+                f"{kernel.name} was given as a program, not loaded from a file: nothing to reload"
+            )
+        return self.load(kernel_spec(kernel), cancel=cancel)
+
+    def scratch_word(self, addr: int) -> int:
+        if not 0 <= addr < len(self.core.scratch):
+            raise ExprError(f"s[{addr}] is outside scratch (0..{len(self.core.scratch) - 1})")
+        return self.core.scratch[addr]
+
+    def mem_word(self, addr: int) -> int:
+        if not 0 <= addr < len(self.core.mem):
+            raise ExprError(f"m[{addr}] is outside memory (0..{len(self.core.mem) - 1})")
+        return self.core.mem[addr]
+
+    def ref(self, key: tuple) -> int:
+        try:
+            return self.problem.value_trace[key]
+        except KeyError:
+            raise ExprError(f"the reference trace has no key {key!r}") from None
+
+    def where(self) -> str:
+        return stops.where(self.step, self.cycle, self.pc)
+
+    # --- commands -------------------------------------------------------------------------
+
+    def execute(
+        self, line: str, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> CommandResult:
+        """Run one command line. Never raises for a user's mistake: the result's `error` is
+        a one-line message and nothing was changed. Every command that ran is appended to
+        `recorded`, in the form that replays to the same state."""
+        from vliwdbg.commands.table import run_line
+
+        return run_line(self, line, cancel=cancel, progress=progress)
+
+    # --- naming ---------------------------------------------------------------------------
+
+    def word_name(self, space: str, addr: int) -> str:
+        """`name[i]` for a named scratch word, `values[3]` for a region's word, else s[A]/m[A]."""
+        if space == "s":
+            return self._namer(addr)
+        for region, (start, length) in self.regions.items():
+            if start <= addr < start + length:
+                return f"{region}[{addr - start}]"
+        return f"m[{addr}]"
+
+    def named_slot(self, pc: int, engine: str, index: int) -> str:
+        """The slot as pseudo-code with its scratch operands named: `val = val ^ node`."""
+        return slot_text(engine, self.program[pc][engine][index], self._namer)
+
+    def parse(self, text: str) -> Expr:
+        """An expression, with its scratch names checked against this kernel's map."""
+        return parse_expr(text, self.scratch_names)
+
+    def evaluate(self, expr: Expr) -> int | list[int]:
+        return expr.evaluate(self)
+
+    def locate(self, text: str) -> Location:
+        """A location (LOC) resolved against this kernel's scratch names and the problem's regions."""
+        return parse_location(
+            text, self.scratch_names, self.regions, scratch_size=len(self.scratch), mem_size=len(self.mem)
+        )
+
+    # --- moves ----------------------------------------------------------------------------
+
+    def forward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`step N`: N bundles forward, or less when something stops the way."""
+        return self._move(lambda: self._forward(n, "steps", None, cancel, progress))
+
+    def next_cycles(
+        self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """`next N`: forward until the cycle count has grown by N."""
+        target = self.cycle + n
+        return self._move(lambda: self._forward(self.max_steps, "max-steps", target, cancel, progress))
+
+    def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`continue`: forward to the next stop."""
+        return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
+
+    def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
+        `advance` does: no breakpoint is made for it. Standing at N, that bundle runs first
+        and the move goes on to the next time N comes. Raises SessionError for a pc outside
+        the program."""
+        if not 0 <= pc < len(self.program):
+            raise SessionError(f"pc {pc} is outside the program (pcs 0..{len(self.program) - 1})")
+        return self._move(
+            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
+        )
+
+    def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`back N`: N bundles backward, or less when a stop lies on the way."""
+        return self._move(lambda: self._backward(max(0, self.step - n), cancel, progress))
+
+    def reverse(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """`rcontinue`: backward to the latest stop before here, else the start."""
+        return self._move(lambda: self._backward(0, cancel, progress))
+
+    def goto_step(self, step: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
+        """Go to a step, ignoring breakpoints. Raises SessionError past the end of the run."""
+        if step < 0:
+            raise SessionError(f"step {step}: steps count from 0")
+        self._refuse_past_end(step, None)
+        return self._move(lambda: self._goto_step(step, cancel, progress))
+
+    def goto_cycle(
+        self, cycle: int, *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """Go to the first step with this cycle count. Raises SessionError past the end."""
+        if cycle < 0:
+            raise SessionError(f"cycle {cycle}: cycles count from 0")
+        self._refuse_past_end(None, cycle)
+        return self._move(lambda: self._goto_cycle(cycle, cancel, progress))
+
+    def restart(self) -> Stop:
+        """Back to step 0. The history stays: the run is the same run."""
+
+        def body() -> Stop:
+            self.timeline.seek(0)
+            return self._plain("start")
+
+        return self._move(body)
+
+    def _move(self, body: Callable[[], Stop]) -> Stop:
+        scratch, mem = list(self.core.scratch), list(self.core.mem)
+        stop = body()
+        self.last_stop = stop
+        self._before = (scratch, mem)
+        self._changes = None
+        return stop
+
+    @property
+    def last_changes(self) -> list[Write]:
+        """The words the last move changed, old -> new (for highlighting). Worked out when
+        first asked for, since a replay never asks and a long move changes many words."""
+        if self._changes is None and self._before is not None:
+            scratch, mem = self._before
+            self._changes = _diff("s", scratch, self.core.scratch) + _diff("m", mem, self.core.mem)
+            self._before = None
+        return self._changes or []
+
+    def _forward(
+        self,
+        limit: int,
+        limit_kind: str,
+        move_cycle: int | None,
+        cancel: Cancel | None,
+        progress: Progress | None,
+        *,
+        move_pc: int | None = None,
+    ) -> Stop:
+        core = self.core
+        if core.state == CoreState.STOPPED:
+            how = self.timeline.end[2] if self.timeline.end else "end"
+            return self._stop("end", stops.end_text(self._values(), self._ref_values(), how))
+        last = self.last_stop
+        skip = last is not None and last is self._compare_stop and last.step == core.steps
+        self._ready_to_watch()
+        outcome = self.timeline.drive(
+            lambda c: self.stops.spec(c.cycle, move_cycle, move_pc),
+            lambda r: self._is_stop(r, move_cycle, move_pc),
+            limit=limit,
+            skip_first_debug=skip,
+            cancel=cancel,
+            progress=progress,
+        )
+        return self._arrive(outcome, limit_kind, move_pc)
+
+    def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        if origin == 0:
+            return self._stop("start", "start of history")
+        self._ready_to_watch()
+        try:
+            hit = None
+            if origin - 1 >= max(1, floor):
+                hit = self.timeline.find_last(
+                    max(1, floor),
+                    origin - 1,
+                    lambda c: self.stops.spec(c.cycle),
+                    lambda r: self._is_stop(r, None),
+                    cancel=cancel,
+                    progress=progress,
+                )
+        except Interrupted:
+            return self._stop("interrupted", "interrupted")
+        if hit is not None:
+            self.timeline.seek(hit.step)
+            return self._arrive(Outcome(hit.result.reason, hit.result), "steps")
+        self.timeline.seek(floor)
+        return self._plain("steps")
+
+    def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
+        if outcome.reason == "limit":
+            return self._plain("steps")
+        if outcome.reason == "interrupted":
+            return self._arrive(outcome, "steps")
+        self.timeline.seek(origin)
+        self._refuse_past_end(step, None)
+        raise SessionError(f"step {step} cannot be reached")
+
+    def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
+        origin = self.step
+        outcome = self.timeline.seek_cycle(cycle, limit=self.max_steps, cancel=cancel, progress=progress)
+        if outcome.reason == "cycle":
+            return self._plain("cycle")
+        if outcome.reason in ("limit", "interrupted"):
+            return self._arrive(outcome, "max-steps")
+        self.timeline.seek(origin)
+        self._refuse_past_end(None, cycle)
+        raise SessionError(f"cycle {cycle} cannot be reached")
+
+    def _refuse_past_end(self, step: int | None, cycle: int | None) -> None:
+        """Raise SessionError for a target past the end of the run, once the end is known
+        (a move that finds the end on its way comes back and asks again)."""
+        target = f"step {step}" if step is not None else f"cycle {cycle}"
+        for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
+            if known is None:
+                continue
+            at_step, at_cycle, detail = known
+            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
+                why = f": {detail}" if isinstance(detail, MachineFault) else ""
+                raise SessionError(
+                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
+                )
+
+    # --- stops ----------------------------------------------------------------------------
+
+    def _holds(self, expr: Expr) -> bool:
+        value = expr.evaluate(self)
+        return bool(value) if isinstance(value, int) else any(value)
+
+    def _reads_now(self) -> tuple[set[int], set[int]]:
+        try:
+            return self.core.reads()
+        except MachineFault:
+            return set(), set()
+
+    def _is_stop(self, result: RunResult, move_cycle: int | None, move_pc: int | None = None) -> bool:
+        """Whether a candidate stop the engine reports is a real one (no side effects: a
+        backward scan asks this of every candidate in a segment)."""
+        reason = result.reason
+        if reason == "pc":
+            return self.pc == move_pc or bool(self.stops.pc_hits(self.pc, self._holds))
+        if reason == "cycle":
+            return (move_cycle is not None and self.cycle >= move_cycle) or bool(
+                self.stops.cycle_hits(self.cycle)
+            )
+        if reason == "watch":
+            return bool(
+                self.stops.watch_hits(result.changes)
+                or self._bad_stores(result)
+                or self._cycle_reached(move_cycle)
+            )
+        if reason == "read":
+            return bool(self.stops.read_hits(*self._reads_now()))
+        return True
+
+    def _bad_stores(self, result: RunResult) -> list[BadStore]:
+        if not self._check_stores or not result.changes:
+            return []
+        return self.store_check.judge(result.changes)
+
+    def _cycle_reached(self, move_cycle: int | None) -> bool:
+        """Whether the bundle just run reached a cycle target: the engine reports a watched
+        change first, so a change the session passes must not hide the target. Only a bundle
+        that costs a cycle writes a word, so a cycle breakpoint equal to the count now was
+        reached by this very bundle."""
+        return (move_cycle is not None and self.cycle >= move_cycle) or bool(
+            self.stops.cycle_hits(self.cycle)
+        )
+
+    def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
+        origin = self._store_origin(bad[0].addr)
+        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
+        return bad_store_text(bad, where)
+
+    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
+        """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
+        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
+        state before it, one step back, and the timeline comes back here."""
+        step = self.step
+        if step == 0:
+            return None
+        self.timeline.seek(step - 1)
+        try:
+            core = self.core
+            pc = core.pc
+            bundle = self.program[pc] if 0 <= pc < len(self.program) else None
+            found = None
+            if isinstance(bundle, dict):
+                for engine, slots in bundle.items():
+                    for index, slot in enumerate(slots):
+                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
+                            found = (pc, engine, index)
+            return found
+        finally:
+            self.timeline.seek(step)
+
+    def _arrive(self, outcome: Outcome, plain_kind: str, move_pc: int | None = None) -> Stop:
+        """The Stop for where a drive ended; counts the hits of the entries that stopped it.
+        Reaching a move's own target pc is a plain arrival, unless a breakpoint there stops
+        too (then it is that breakpoint's stop, and its hit)."""
+        reason, result = outcome.reason, outcome.result
+        if reason == "limit":
+            if plain_kind == "max-steps":
+                return self._stop(
+                    "max-steps", f"max-steps: stopped after {self.max_steps} steps (a runaway?)"
+                )
+            return self._plain(plain_kind)
+        if reason == "interrupted":
+            return self._stop("interrupted", "interrupted")
+        assert result is not None
+        if reason == "pc":
+            hits = self.stops.pc_hits(self.pc, self._holds)
+            if not hits and self.pc == move_pc:
+                return self._plain("steps")
+            return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
+        if reason == "cycle":
+            bps = self.stops.cycle_hits(self.cycle)
+            if bps:
+                return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
+            return self._stop("cycle", "")
+        if reason == "watch":
+            return self._watch_arrival(result)
+        if reason == "read":
+            bps = self.stops.read_hits(*self._reads_now())
+            return self._hit("watchpoint", stops.read_text(bps), bps)
+        if reason == "pause":
+            index = sum(1 for s in self.timeline.pauses if s <= self.step)
+            ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
+            now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
+            return self._with_stores(result, "pause", stops.pause_text(index, now, refv))
+        if reason in ("halt", "end"):
+            return self._with_stores(
+                result, "end", stops.end_text(self._values(), self._ref_values(), reason)
+            )
+        if reason == "compare" and isinstance(result.fault, CompareFault):
+            self._compare_stop = self._stop("divergence", stops.divergence_text(result.fault))
+            return self._compare_stop
+        if reason in ("fault", "compare") and result.fault is not None:
+            return self._stop("fault", stops.fault_text(result.fault))
+        return self._stop(plain_kind, f"stopped ({reason})")
+
+    def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
+        """A pause or the end, led by the store check's divergence when the bundle that
+        paused or halted also stored a word the reference never has there."""
+        bad = self._bad_stores(result)
+        if bad:
+            return self._stop("divergence", f"{self._bad_store_text(bad)}; {text}")
+        return self._stop(kind, text)
+
+    def _watch_arrival(self, result: RunResult) -> Stop:
+        """After a bundle with watched changes: the store check's divergence, the user's
+        watchpoints, the cycle breakpoints it reached, in that order, in one line."""
+        watched = self.stops.watch_hits(result.changes)
+        cycle_bps = self.stops.cycle_hits(self.cycle)
+        bad = self._bad_stores(result)
+        parts = [self._bad_store_text(bad)] if bad else []
+        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
+        if cycle_bps:
+            parts.append(stops.cycle_breakpoint_text(cycle_bps))
+        hit = [bp for bp, _ in watched] + cycle_bps
+        if bad:
+            return self._hit("divergence", "; ".join(parts), hit)
+        if watched:
+            return self._hit("watchpoint", "; ".join(parts), hit)
+        if cycle_bps:
+            return self._hit("breakpoint", "; ".join(parts), hit)
+        return self._stop("cycle", "")
+
+    def _plain(self, kind: str) -> Stop:
+        """A move that ended where it was going: only the position, or the start."""
+        if self.step == 0:
+            return self._stop("start", "start of history")
+        return self._stop(kind, "")
+
+    def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
+        for bp in bps:
+            bp.hits += 1
+        return self._stop(kind, text, tuple(bp.id for bp in bps))
+
+    def _stop(self, kind: str, text: str, ids: tuple[int, ...] = ()) -> Stop:
+        pos = self.where()
+        message = f"{text} ({pos})" if text else pos
+        return Stop(kind, message, self.step, self.cycle, self.pc, ids)
+
+    # --- the reference ----------------------------------------------------------------------
+
+    def _region(self, mem: Sequence[int], name: str) -> list[int]:
+        start, length = self.regions[name]
+        return list(mem[start : start + length])
+
+    def _values(self) -> list[int]:
+        return self._region(self.core.mem, "values")
+
+    def _ref_values(self) -> list[int]:
+        return self._region(self.problem.final, "values")
+
+    def reference_report(self) -> list[RegionReport]:
+        """The values and indices regions now against the reference's final memory, and for
+        each value the last round whose result it holds (how far each element has got)."""
+        reports = []
+        for name in ("values", "indices"):
+            start, length = self.regions[name]
+            now = self.core.mem[start : start + length]
+            ref = self.problem.final[start : start + length]
+            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
+            reached = self._rounds_reached(now) if name == "values" else None
+            reports.append(RegionReport(name, start, length, differ, reached))
+        return reports
+
+    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
+        check = self.store_check
+        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
+
+    # --- occupancy ----------------------------------------------------------------------
+
+    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
+        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
+        from vliwdbg.insight.occupancy import Profile, SlotTable
+
+        if self._occupancy is None:
+            self._occupancy = Profile(SlotTable(self.program))
+        profile = self._occupancy
+        if profile.steps < self.step:
+            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
+        now = self.cycle
+        to = now if to_cycle is None else min(to_cycle, now)
+        return profile.report(from_cycle, to)
+
+
+def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    """name -> (address, length) from the kernel's scratch map (the first of a name wins)."""
+    names: dict[str, tuple[int, int]] = {}
+    for addr, (name, length) in sorted(scratch_map.items()):
+        names.setdefault(name, (addr, length))
+    return names
+
+
+def _diff(space: str, before: Sequence[int], after: Sequence[int]) -> list[Write]:
+    if before == after:
+        return []
+    return [Write(space, i, a, b) for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]

@@ -1,0 +1,182 @@
+"""The `vliwdbg` command: options, then one mode (the app by default, or --replay, ...).
+
+Each mode is a row of MODES: the options it adds, whether the parsed arguments select it,
+and the function that runs it. A new face of the debugger (lint, trace export) is one more
+row and one function, and shares the kernel and problem options with the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
+from vliwdbg.faces import modes as cli_modes
+from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
+from vliwdbg.loading.loader import KernelLoadError
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    selected: Callable[[argparse.Namespace], bool]
+    run: Callable[[argparse.Namespace], int]
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "kernel",
+        nargs="?",
+        metavar="KERNEL",
+        help="three-lane (the default), baseline, vector, or the path to a take-home-style kernel file",
+    )
+    parser.add_argument("--height", type=_at_least(0), default=10, help="tree height (default 10)")
+    parser.add_argument("--rounds", type=_at_least(0), default=16, help="rounds (default 16)")
+    parser.add_argument("--batch", type=_at_least(1), default=256, help="batch size (default 256)")
+    parser.add_argument("--seed", type=int, default=123, help="random seed (default 123)")
+    parser.add_argument("--no-pause", action="store_true", help="ignore pauses, as the submission check does")
+    parser.add_argument(
+        "--no-debug", action="store_true", help="skip debug compares, as the submission check does"
+    )
+    parser.add_argument(
+        "--max-steps",
+        type=_at_least(1),
+        default=DEFAULT_MAX_STEPS,
+        help=f"a move that runs this many bundles stops as a runaway (default {DEFAULT_MAX_STEPS:,})",
+    )
+    parser.add_argument(
+        "--no-check-stores",
+        action="store_true",
+        help="do not stop at stores to values or indices that the reference never makes"
+        " (the store check, on by default; `set check-stores on|off` changes it later)",
+    )
+    parser.add_argument(
+        "--record", metavar="FILE", help="write every command given to FILE, as a script --replay runs"
+    )
+
+
+def open_session(args: argparse.Namespace) -> Session | None:
+    """The session the options ask for, or None after a one-line error on stderr."""
+    try:
+        session = Session.open(
+            args.kernel,
+            height=args.height,
+            rounds=args.rounds,
+            batch=args.batch,
+            seed=args.seed,
+            pause=not args.no_pause,
+            debug=not args.no_debug,
+            max_steps=args.max_steps,
+            check_stores=not args.no_check_stores,
+        )
+    except KernelLoadError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return None
+    for note in session.kernel.notes:
+        print(f"{PROG}: {note}", file=sys.stderr)
+    return session
+
+
+# --- --replay ------------------------------------------------------------------------------
+
+
+def _add_replay_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--replay", metavar="SCRIPT", help="run the commands in SCRIPT (- for stdin) with no UI"
+    )
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    name = args.replay
+    if name == "-":
+        lines = sys.stdin.read().splitlines()
+        name = "<stdin>"
+    else:
+        try:
+            with open(name, encoding="utf-8") as script:
+                lines = script.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{PROG}: --replay {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+            return EXIT_SCRIPT_ERROR
+    session = open_session(args)
+    if session is None:
+        return EXIT_SCRIPT_ERROR
+    status = run_script(session, lines, name, sys.stdout, sys.stderr)
+    sys.stdout.flush()
+    if args.record:
+        _save_record(args, session)
+    return status
+
+
+def _save_record(args: argparse.Namespace, session: Session) -> None:
+    try:
+        write_script(args.record, session.recorded, script_header(session, args.record))
+    except OSError as exc:
+        print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
+
+
+# --- the app (the default mode) ------------------------------------------------------------
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    try:
+        from vliwdbg.app.app import run_app
+    except ImportError as exc:
+        print(
+            f"{PROG}: the terminal app cannot start ({exc}); --replay SCRIPT works without it",
+            file=sys.stderr,
+        )
+        return 2
+    session = open_session(args)
+    if session is None:
+        return 2
+    run_app(session, record=args.record)
+    return 0
+
+
+MODES: list[Mode] = [
+    Mode("replay", _add_replay_arguments, lambda args: args.replay is not None, _run_replay),
+    Mode("lint", cli_modes.add_lint_arguments, cli_modes.lint_selected, cli_modes.run_lint),
+    Mode("trace", cli_modes.add_trace_arguments, cli_modes.trace_selected, cli_modes.run_trace),
+]
+APP = Mode("app", lambda parser: None, lambda args: True, _run_app)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A step debugger for the VLIW SIMD machine of the original performance take-home.",
+    )
+    add_common_arguments(parser)
+    for mode in MODES:
+        mode.add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    chosen = [mode for mode in MODES if mode.selected(args)]
+    if len(chosen) > 1:
+        parser.error(" and ".join(f"--{mode.name}" for mode in chosen) + " cannot be combined")
+    return (chosen[0] if chosen else APP).run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""The `--lint` and `--trace` faces of the `vliwdbg` command (rows of vliwdbg/cli.py's MODES).
+
+--lint builds the kernel and lints its program without running anything, printing one line
+per finding and a summary; its exit status is 2 with errors, 1 with hazards, else 0 (2 too
+when the kernel cannot be built). --trace opens a session like the app does and writes the
+trace of the whole run, or of cycles --from..--to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from vliwdbg.insight.export import ExportError, export_trace
+from vliwdbg.insight.lint import lint_report
+from vliwdbg.loading.loader import KernelLoadError, load_kernel
+
+PROG = "vliwdbg"
+
+
+def add_lint_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lint",
+        action="store_true",
+        help="check KERNEL's program without running it; exit 2 on errors, 1 on hazards, else 0",
+    )
+
+
+def lint_selected(args: argparse.Namespace) -> bool:
+    return bool(args.lint)
+
+
+def run_lint(args: argparse.Namespace) -> int:
+    n_nodes = 2 ** (args.height + 1) - 1
+    try:
+        kernel = load_kernel(
+            args.kernel, height=args.height, n_nodes=n_nodes, batch_size=args.batch, rounds=args.rounds
+        )
+    except KernelLoadError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 2
+    for note in kernel.notes:
+        print(f"{PROG}: {note}", file=sys.stderr)
+    report = lint_report(kernel.program, scratch_map=kernel.scratch_map)
+    for finding in report.findings:
+        print(finding.line())
+    print(f"{kernel.name}: {len(kernel.program)} bundles; {report.summary()}")
+    return report.status
+
+
+def add_trace_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--trace",
+        metavar="FILE",
+        help="write the run as a trace-event JSON file (the take-home's trace viewer)",
+    )
+    parser.add_argument(
+        "--from", dest="trace_from", type=int, metavar="C", help="with --trace: the first cycle"
+    )
+    parser.add_argument(
+        "--to", dest="trace_to", type=int, metavar="C", help="with --trace: the cycle to stop before"
+    )
+
+
+def trace_selected(args: argparse.Namespace) -> bool:
+    return args.trace is not None or args.trace_from is not None or args.trace_to is not None
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    from vliwdbg.faces.cli import open_session
+
+    if args.trace is None:
+        print(f"{PROG}: --from and --to need --trace FILE", file=sys.stderr)
+        return 2
+    session = open_session(args)
+    if session is None:
+        return 2
+    try:
+        done = export_trace(session, args.trace, args.trace_from, args.trace_to)
+    except ExportError as exc:
+        print(f"{PROG}: --trace: {exc}", file=sys.stderr)
+        return 2
+    print(done.line())
+    return 0
