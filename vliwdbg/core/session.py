@@ -36,19 +36,6 @@ class SessionError(ValueError):
     """A request the session refuses, with a one-line reason; nothing was changed."""
 
 
-@dataclass
-class CommandResult:
-    """What one command line did. `error` is set (and nothing changed) for a bad command;
-    `failed` marks an `expect` that did not hold."""
-
-    command: str
-    output: list[str]
-    stop: Stop | None = None
-    error: str | None = None
-    quit: bool = False
-    failed: bool = False
-
-
 @dataclass(frozen=True)
 class LoadReport:
     """What a load did: the kernel now in the session, what the breakpoints and watchpoints
@@ -106,7 +93,6 @@ class Session:
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
         self.store_check = StoreCheck(problem)
         self._index_lock = threading.Lock()
-        self.recorded: list[str] = []
         #: Kernels loaded into this session since it opened (see the class docstring).
         self.program_generation = 0
         #: The kernel the session opened with and the store check's setting then: what a
@@ -300,18 +286,6 @@ class Session:
 
     def where(self) -> str:
         return stops.where(self.step, self.cycle, self.pc)
-
-    # --- commands -------------------------------------------------------------------------
-
-    def execute(
-        self, line: str, *, cancel: Cancel | None = None, progress: Progress | None = None
-    ) -> CommandResult:
-        """Run one command line. Never raises for a user's mistake: the result's `error` is
-        a one-line message and nothing was changed. Every command that ran is appended to
-        `recorded`, in the form that replays to the same state."""
-        from vliwdbg.commands.table import run_line
-
-        return run_line(self, line, cancel=cancel, progress=progress)
 
     # --- naming ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from vliwdbg.commands.console import Console
 from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
 from vliwdbg.faces import modes as cli_modes
 from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
@@ -117,16 +118,17 @@ def _run_replay(args: argparse.Namespace) -> int:
     session = open_session(args)
     if session is None:
         return EXIT_SCRIPT_ERROR
-    status = run_script(session, lines, name, sys.stdout, sys.stderr)
+    console = Console(session)
+    status = run_script(console, lines, name, sys.stdout, sys.stderr)
     sys.stdout.flush()
     if args.record:
-        _save_record(args, session)
+        _save_record(args, console)
     return status
 
 
-def _save_record(args: argparse.Namespace, session: Session) -> None:
+def _save_record(args: argparse.Namespace, console: Console) -> None:
     try:
-        write_script(args.record, session.recorded, script_header(session, args.record))
+        write_script(args.record, console.recorded, script_header(console.session, args.record))
     except OSError as exc:
         print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
 

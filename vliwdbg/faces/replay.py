@@ -13,22 +13,22 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TextIO
 
-from vliwdbg.commands.table import PROMPT, strip_comment
+from vliwdbg.commands.console import PROMPT, Console, strip_comment
 from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
 PROG = "vliwdbg"
 
 
-def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
-    """Run the script's lines on the session; returns the exit status."""
+def run_script(console: Console, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
+    """Run the script's lines on the console's session; returns the exit status."""
     status = EXIT_OK
     for number, line in enumerate(lines, start=1):
         text = strip_comment(line)
         if not text:
             continue
         out.write(f"{PROMPT}{text}\n")
-        result = session.execute(text)
+        result = console.run(text)
         for output in result.output:
             out.write(output + "\n")
         if result.error is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, state
-from vliwdbg.commands.table import COMMANDS, complete, lookup
+from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, Driven, loop_program, session, state
+from vliwdbg.commands.completion import complete
+from vliwdbg.commands.table import COMMANDS, lookup
 from vliwdbg.core.session import Session
 
 
@@ -24,7 +25,7 @@ def baseline_kernel():
 
 @pytest.fixture
 def baseline(baseline_kernel) -> Session:
-    return Session(baseline_kernel, PROBLEM)
+    return Driven(baseline_kernel, PROBLEM)
 
 
 def out(s: Session, line: str) -> list[str]:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from machine.isa import SCRATCH_SIZE
 from machine.problem import make_problem
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, straight_program
+from tests.vliwdbg.core_fixtures import (
+    LOOP_NAMES,
+    PROBLEM,
+    VALUES_P,
+    Driven,
+    loop_program,
+    session,
+    straight_program,
+)
 from vliwdbg.core.expr import Location, parse_location
-from vliwdbg.core.session import Session
 
 
 def stops_forward(s, limit: int = 200) -> list[tuple[int, str]]:
@@ -311,7 +318,7 @@ def test_advance_reaches_a_pc_right_after_a_checked_store() -> None:
     from vliwdbg.loading.loader import load_kernel
 
     kernel = load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
-    s = Session(kernel, PROBLEM)
+    s = Driven(kernel, PROBLEM)
     assert s.check_stores
     store = next(pc for pc, bundle in enumerate(kernel.program) if "store" in bundle)
     s.execute("continue")  # the first pause
