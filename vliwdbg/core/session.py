@@ -25,6 +25,7 @@ from vliwdbg.core import stops
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
 from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
 from vliwdbg.core.render import ScratchNamer, slot_text
+from vliwdbg.core.source import SourceJob, SourceMap
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
 from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
@@ -132,6 +133,7 @@ class Session:
         self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
         self._compare_stop: Stop | None = None
+        self._start_source_map(kernel)
 
     @classmethod
     def open(
@@ -529,7 +531,9 @@ class Session:
 
     def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
         origin = self._store_origin(bad[0].addr)
-        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
+        if origin is None:
+            return bad_store_text(bad, None)
+        where = f"pc {origin[0]} {origin[1]} slot {origin[2]}{self.slot_where(*origin)}"
         return bad_store_text(bad, where)
 
     def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
@@ -593,10 +597,11 @@ class Session:
                 result, "end", stops.end_text(self._values(), self._ref_values(), reason)
             )
         if reason == "compare" and isinstance(result.fault, CompareFault):
-            self._compare_stop = self._stop("divergence", stops.divergence_text(result.fault))
+            text = stops.divergence_text(result.fault) + self._fault_where(result.fault)
+            self._compare_stop = self._stop("divergence", text)
             return self._compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
-            return self._stop("fault", stops.fault_text(result.fault))
+            return self._stop("fault", stops.fault_text(result.fault) + self._fault_where(result.fault))
         return self._stop(plain_kind, f"stopped ({reason})")
 
     def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
@@ -641,6 +646,46 @@ class Session:
         pos = self.where()
         message = f"{text} ({pos})" if text else pos
         return Stop(kind, message, self.step, self.cycle, self.pc, ids)
+
+    # --- the source map (vliwdbg.core.source) ---------------------------------------------
+
+    #: Whether a face without a screen runs here: commands and messages that need the map
+    #: then wait for it (a replay's output must not depend on how fast it was made). The
+    #: app sets this False and says the map is still being made instead.
+    source_waits = True
+
+    def _start_source_map(self, kernel: LoadedKernel) -> None:
+        """Make the map of `kernel`'s program on a thread (a load drops the last one's)."""
+        job = getattr(self, "_source_job", None)
+        if job is not None:
+            job.cancel()
+        self._source_job = SourceJob(kernel.source_request, kernel.program)
+
+    @property
+    def source_map(self) -> SourceMap | None:
+        """The map, or None while it is being made or when there is none."""
+        return self._source_job.map
+
+    @property
+    def source_status(self) -> str:
+        """`mapping sources`, `ready`, or `no source map: WHY`."""
+        return self._source_job.status
+
+    def wait_for_source_map(self, cancel: Cancel | None = None) -> SourceMap | None:
+        """Block until mapping ends; the map, or None when there is none (or `cancel`)."""
+        return self._source_job.wait(cancel)
+
+    def slot_where(self, pc: int, engine: str | None, index: int | None) -> str:
+        """` at FILE:LINE`: the innermost place that made the slot; "" when unknown."""
+        if engine is None or index is None:
+            return ""
+        job = self._source_job
+        found = job.wait() if self.source_waits else job.map
+        frame = None if found is None else found.innermost(pc, engine, index)
+        return "" if frame is None else f" at {frame.place}"
+
+    def _fault_where(self, fault: MachineFault) -> str:
+        return self.slot_where(fault.pc, fault.engine, fault.slot_index)
 
     # --- the reference ----------------------------------------------------------------------
 
