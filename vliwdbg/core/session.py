@@ -256,6 +256,7 @@ class Session:
 
         notes = self.stops.rebind(kernel.program, locate, names)
         self._adopt(kernel, prepared, core, timeline)
+        notes += self._repoint_line_breakpoints(cancel)
         self.program_generation += 1
         self.last_stop = self._plain("start")
         return LoadReport(kernel, notes, self.last_stop)
@@ -683,6 +684,23 @@ class Session:
         found = job.wait() if self.source_waits else job.map
         frame = None if found is None else found.innermost(pc, engine, index)
         return "" if frame is None else f" at {frame.place}"
+
+    def _repoint_line_breakpoints(self, cancel: Cancel | None) -> list[str]:
+        """After a load, point each line breakpoint at the bundles its line made in the new
+        program; this waits for the new map, and says which lines made nothing now."""
+        entries = [bp for bp in self.stops.entries if bp.kind == "line"]
+        if not entries:
+            return []
+        found = self.wait_for_source_map(cancel)
+        notes = []
+        for bp in entries:
+            file, _, line = bp.text.split(" if ", 1)[0].rpartition(":")
+            pcs = found.pcs_at(file, int(line)) if found is not None else []
+            self.stops.set_line_pcs(bp.id, frozenset(pcs))
+            if not pcs:
+                why = "this kernel has no source map" if found is None else "that line made no slot now"
+                notes.append(f"{bp.label()} at {file}:{line}: {why}, so it stops nowhere")
+        return notes
 
     def _fault_where(self, fault: MachineFault) -> str:
         return self.slot_where(fault.pc, fault.engine, fault.slot_index)

@@ -78,11 +78,13 @@ def cache_dir() -> Path | None:
 
 def source_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
     """Every source a build of our kernels can depend on: the .py files under `root`'s
-    kernels/ and machine/, the builder's plain-data rules and this module, and `extra`
+    kernels/ and machine/, the builder's plain-data rules, the source mapping (its map is
+    kept here too) and this module, and `extra`
     (the kernel's own module, should it live elsewhere); sorted, without repeats."""
     files = {p.resolve() for folder in ("kernels", "machine") for p in (root / folder).rglob("*.py")}
-    files.add(Path(__file__).resolve().with_name("child.py"))
-    files.add(Path(__file__).resolve())
+    here = Path(__file__).resolve()
+    files.update(here.with_name(name) for name in ("child.py", "capture.py", "sources.py"))
+    files.add(here)
     files.update(p.resolve() for p in extra)
     return sorted(files)
 

@@ -166,30 +166,37 @@ class Recorder:
         `chains` (frame numbers, innermost first) and `slots` (an array of chain numbers in
         program order, bundle by bundle, engine by engine as the bundle's dict lists them,
         -1 for a slot no kernel code made). `mapped` counts the slots with a chain."""
-        frame_numbers: dict[tuple[str, int, str], int] = {}
-        file_numbers: dict[str, int] = {}
-        chains: list[list[int]] = [[] for _ in self.chains]
-        for key, number in self.chains.items():
-            for k in range(0, len(key), 2):
-                code, line = self._codes[key[k]], key[k + 1]
-                shown = self._show(code.co_filename)
-                file_numbers.setdefault(shown, len(file_numbers))
-                frame = (shown, line, code.co_name)
-                index = frame_numbers.setdefault(frame, len(frame_numbers))
-                chains[number].append(index)
+        made = self.made
+        by_number = {number: key for key, number in self.chains.items()}
+        renumbered: dict[int, int] = {}
+        keys: list[tuple] = []
         slots = array("i")
         append = slots.append
-        made = self.made
         mapped = 0
         for bundle in instrs:
             for engine_slots in bundle.values():
                 for slot in engine_slots:
                     entry = made.get(id(slot))
-                    if entry is None or entry[0] is not slot or not chains[entry[1]]:
+                    if entry is None or entry[0] is not slot or not by_number[entry[1]]:
                         append(-1)
-                    else:
-                        append(entry[1])
-                        mapped += 1
+                        continue
+                    number = renumbered.get(entry[1])
+                    if number is None:
+                        number = renumbered[entry[1]] = len(keys)
+                        keys.append(by_number[entry[1]])
+                    append(number)
+                    mapped += 1
+        frame_numbers: dict[tuple[str, int, str], int] = {}
+        file_numbers: dict[str, int] = {}
+        chains: list[list[int]] = []
+        for key in keys:
+            chain = []
+            for k in range(0, len(key), 2):
+                code, line = self._codes[key[k]], key[k + 1]
+                shown = self._show(code.co_filename)
+                file_numbers.setdefault(shown, len(file_numbers))
+                chain.append(frame_numbers.setdefault((shown, line, code.co_name), len(frame_numbers)))
+            chains.append(chain)
         texts = {}
         for real, text in self.texts.items():
             shown = self._show(real)
