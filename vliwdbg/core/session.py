@@ -25,7 +25,7 @@ from vliwdbg.core import stops
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
 from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
 from vliwdbg.core.render import ScratchNamer, slot_text
-from vliwdbg.core.source import SourceJob, SourceMap
+from vliwdbg.core.source import SourceJob, SourceMap, place_suffix
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
 from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
@@ -678,12 +678,9 @@ class Session:
 
     def slot_where(self, pc: int, engine: str | None, index: int | None) -> str:
         """` at FILE:LINE`: the innermost place that made the slot; "" when unknown."""
-        if engine is None or index is None:
-            return ""
         job = self._source_job
         found = job.wait() if self.source_waits else job.map
-        frame = None if found is None else found.innermost(pc, engine, index)
-        return "" if frame is None else f" at {frame.place}"
+        return "" if found is None else place_suffix(found, pc, engine, index)
 
     def _repoint_line_breakpoints(self, cancel: Cancel | None) -> list[str]:
         """After a load, point each line breakpoint at the bundles its line made in the new

@@ -188,6 +188,24 @@ def _folded(chain: list[Frame]) -> tuple[Frame, ...]:
     return tuple(kept)
 
 
+def map_now(request: dict | None, program: list[dict]) -> SourceMap:
+    """The map, made here and now (for a face that needs it before it goes on, as --lint
+    does). Raises SourceError saying why there is none."""
+    if request is None:
+        raise SourceError("the kernel was given as a program, not built from a file")
+    try:
+        return SourceMap(map_sources(request, program), program)
+    except NoSourceMap as exc:
+        raise SourceError(str(exc)) from None
+
+
+def place_suffix(smap: SourceMap, pc: int, engine: str | None, index: int | None) -> str:
+    """` at FILE:LINE` of a slot's innermost frame, or "" (the suffix every message that
+    names a slot carries)."""
+    frame = None if engine is None or index is None else smap.innermost(pc, engine, index)
+    return "" if frame is None else f" at {frame.place}"
+
+
 class SourceJob:
     """Makes one program's source map on a thread of its own; `status` says where it is."""
 

@@ -260,3 +260,21 @@ def test_our_kernels_are_mapped_and_the_cache_keeps_their_maps(monkeypatch: pyte
     again = second.wait_for_source_map()
     assert again is not None, second.source_status
     assert all(again.chain(*slot) == smap.chain(*slot) for slot in all_slots(first))
+
+
+def test_origin_uses_bundle_and_trace_name_the_line_of_each_slot(kept: Session, tmp_path: Path) -> None:
+    session = opened("kernel.py")
+    console = Console(session)
+    store_line = line_of("emitters.py", 'ops.append(("store", ("store", addr, src)))')
+    load_line = line_of("emitters.py", 'ops.append(("load", ("load", dest, addr)))')
+    console.run("continue")
+    console.run("continue")  # the end pause: every value stored
+    origin = console.run("info origin values[0]").output
+    assert "store[0]: " in origin[0] and origin[0].endswith(f" at emitters.py:{store_line}")
+    console.run("restart")
+    console.run("continue")
+    uses = console.run("info uses val0").output
+    assert any(row.endswith(f" at emitters.py:{load_line}") for row in uses), uses
+    bundle = console.run("info bundle 0").output
+    const_line = line_of("emitters.py", 'ops.append(("load", ("const", dest, value)))')
+    assert bundle[1].endswith(f" at emitters.py:{const_line}")
