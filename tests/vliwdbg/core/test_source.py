@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from machine.problem import ProblemSize
 from vliwdbg.commands.console import Console
 from vliwdbg.core import source as source_module
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.core.source import MAPPING, READY, Frame, SourceError
 
 FOLDER = Path(__file__).parents[2] / "fixtures" / "kernels" / "srcmap"
-SMALL = {"height": 2, "rounds": 2, "batch": 8}
+SMALL = RunOptions(ProblemSize(height=2, rounds=2, batch_size=8))
 #: Slots one call of hash_stage makes, stages per round (the take-home's hash).
 HASH_SLOTS, STAGES = 3, 6
 
@@ -34,7 +36,7 @@ def line_of(file: str, statement: str, folder: Path = FOLDER) -> int:
 
 
 def opened(name: str, folder: Path = FOLDER) -> Session:
-    session = Session.open(str(folder / name), **SMALL)
+    session = Session.open(str(folder / name), SMALL)
     return session
 
 
@@ -73,7 +75,7 @@ def test_every_slot_of_a_helper_emitting_kernel_has_its_chain(kept: Session) -> 
             if chain[0].func == "alu":
                 hashed += 1
                 assert chain[1].func == "hash_stage" and chain[1].line in range(first_alu, first_alu + 3)
-    assert hashed == SMALL["batch"] * SMALL["rounds"] * STAGES * HASH_SLOTS
+    assert hashed == SMALL.size.batch_size * SMALL.size.rounds * STAGES * HASH_SLOTS
 
 
 def test_info_source_names_each_slot_innermost_first(kept: Session) -> None:
@@ -246,7 +248,7 @@ def test_the_app_is_told_to_wait_and_a_replay_waits(monkeypatch: pytest.MonkeyPa
 
 
 def test_our_kernels_are_mapped_and_the_cache_keeps_their_maps(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = Session.open("vector", height=2, rounds=2, batch=16)
+    first = Session.open("vector", RunOptions(ProblemSize(height=2, rounds=2, batch_size=16)))
     smap = first.wait_for_source_map()
     assert smap is not None, first.source_status
     assert "vector.py" in smap.files() and smap.mapped == smap.total
@@ -256,7 +258,7 @@ def test_our_kernels_are_mapped_and_the_cache_keeps_their_maps(monkeypatch: pyte
         raise AssertionError("built again instead of reading the cache")
 
     monkeypatch.setattr(sources, "build_request", no_build)
-    second = Session.open("vector", height=2, rounds=2, batch=16)
+    second = Session.open("vector", RunOptions(ProblemSize(height=2, rounds=2, batch_size=16)))
     again = second.wait_for_source_map()
     assert again is not None, second.source_status
     assert all(again.chain(*slot) == smap.chain(*slot) for slot in all_slots(first))
