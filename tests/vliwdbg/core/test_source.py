@@ -280,3 +280,17 @@ def test_origin_uses_bundle_and_trace_name_the_line_of_each_slot(kept: Session, 
     bundle = console.run("info bundle 0").output
     const_line = line_of("emitters.py", 'ops.append(("load", ("const", dest, value)))')
     assert bundle[1].endswith(f" at emitters.py:{const_line}")
+
+
+def test_a_watchpoint_names_the_line_of_the_slot_that_wrote(kept: Session) -> None:
+    session = opened("kernel.py")
+    console = Console(session)
+    assert console.run("watch val0").error is None
+    assert console.run("continue").stop.kind == "pause"
+    stop = console.run("continue").stop
+    load_line = line_of("emitters.py", 'ops.append(("load", ("load", dest, addr)))')
+    assert stop is not None and stop.kind == "watchpoint"
+    assert stop.message.startswith(
+        f"watchpoint 1 val0: 0 -> {session.scratch[session.scratch_names['val0'][0]]}"
+    )
+    assert f" at emitters.py:{load_line} (step" in stop.message
