@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import threading
 from array import array
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +59,7 @@ class SourceMap:
         self._starts = starts
         self._slots = data.slots
         self._by_place: dict[tuple[str, int], list[int]] | None = None
+        self._one_place: Frame | bool | None = False
         self._lock = threading.Lock()
         self.mapped = data.mapped
         self.total = total
@@ -120,9 +120,11 @@ class SourceMap:
     def one_place(self) -> Frame | None:
         """The innermost frame of every mapped slot, when all share one: the kernel rebuilt
         its slot tuples there, so the map cannot see past it."""
-        used = {self._slots[k] for k in range(len(self._slots))} - {-1}
-        inner = {self._chains[n][0] for n in used if self._chains[n]}
-        return inner.pop() if len(inner) == 1 else None
+        if self._one_place is False:
+            used = set(self._slots) - {-1}
+            inner = {self._chains[n][0] for n in used if self._chains[n]}
+            self._one_place = inner.pop() if len(inner) == 1 else None
+        return self._one_place
 
     def function_line(self, name: str) -> tuple[str, int] | None:
         """Where `def NAME` is in the map's files (the first, in the map's file order)."""
@@ -157,12 +159,12 @@ class SourceMap:
     def _index(self) -> dict[tuple[str, int], list[int]]:
         pcs_of_chain: list[list[int]] = [[] for _ in self._chains]
         starts, slots = self._starts, self._slots
-        for k, number in enumerate(slots):
-            if number >= 0:
-                pc = bisect_right(starts, k) - 1
-                found = pcs_of_chain[number]
-                if not found or found[-1] != pc:
-                    found.append(pc)
+        for pc in range(len(starts) - 1):
+            for number in slots[starts[pc] : starts[pc + 1]]:
+                if number >= 0:
+                    found = pcs_of_chain[number]
+                    if not found or found[-1] != pc:
+                        found.append(pc)
         by_place: dict[tuple[str, int], set[int]] = {}
         for number, pcs in enumerate(pcs_of_chain):
             if not pcs:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import importlib.machinery
 import importlib.util
 import json
+import marshal
 import operator
 import os
 import pickle
@@ -353,7 +355,17 @@ def build_file(request: dict) -> dict:
         module = import_file(path, recorder)
     except BaseException as exc:
         return fail(exc, "import")
-    return run_builder(module, args, where, fail, None if recorder is None else recorder.source_map)
+    result = run_builder(module, args, where, fail, None if recorder is None else recorder.source_map)
+    if recorder is not None and result["ok"]:
+        result["digest"] = program_digest(result.pop("program"))
+    return result
+
+
+def program_digest(program: list[dict[str, list[tuple]]]) -> str:
+    """A digest of a plain program that two processes compute alike: marshal's version 0
+    writes neither references nor interning, which depend on the process."""
+    with paused_gc():
+        return hashlib.sha256(marshal.dumps(program, 0)).hexdigest()
 
 
 def _capture_module() -> ModuleType:

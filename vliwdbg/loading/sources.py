@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vliwdbg.loading import cache as build_cache
-from vliwdbg.loading.child import paused_gc
+from vliwdbg.loading.child import program_digest
 from vliwdbg.loading.loader import KernelLoadError, build_request
 
 Frame3 = tuple[str, int, str]
@@ -70,9 +70,7 @@ def map_sources(
     if not result["ok"]:
         raise NoSourceMap(f"the second build, which maps the sources, failed: {result['error']}")
     raw = result.get("source")
-    with paused_gc():
-        same = result.get("program") == program
-    if not same:
+    if result.get("digest") != program_digest(program):
         raise NoSourceMap(
             "the kernel built a different program the second time (does it depend on time or chance?)"
         )
@@ -95,7 +93,7 @@ def _cache_entry(request: dict) -> build_cache.Entry | None:
 
 
 def _slot_count(program: list[dict]) -> int:
-    return sum(len(slots) for bundle in program for slots in bundle.values())
+    return sum(sum(map(len, bundle.values())) for bundle in program)
 
 
 def _checked(raw: object, program: list[dict], folder: str) -> SourceData:

@@ -294,3 +294,10 @@ def test_a_watchpoint_names_the_line_of_the_slot_that_wrote(kept: Session) -> No
         f"watchpoint 1 val0: 0 -> {session.scratch[session.scratch_names['val0'][0]]}"
     )
     assert f" at emitters.py:{load_line} (step" in stop.message
+
+
+def test_a_kernel_that_builds_another_program_each_time_gets_no_map() -> None:
+    session = opened("chance.py")
+    assert session.wait_for_source_map() is None
+    assert session.source_status.startswith("no source map: the kernel built a different program")
+    assert Console(session).run("list").error == f"list: {session.source_status}"
