@@ -24,13 +24,12 @@ from dataclasses import dataclass, replace
 
 from machine.engine import Core, RunResult, Snapshot, StopSpec
 from machine.faults import MachineFault
-from machine.isa import CoreState
+from machine.isa import JUMP_OPS, CoreState
 
 #: Engine reasons after which the machine cannot go on.
 TERMINAL = frozenset({"halt", "end", "fault"})
 
 #: Flow ops that can send pc anywhere but the next bundle.
-JUMPS = frozenset({"cond_jump", "cond_jump_rel", "jump", "jump_indirect"})
 
 #: Checkpoint spacing in steps to start with; doubled when the budget runs out.
 DEFAULT_INTERVAL = 1024
@@ -100,7 +99,7 @@ class Timeline:
         self.pauses: set[int] = set()
         self._chunk = 1024
         self._straight = not any(
-            slot[0] in JUMPS
+            slot[0] in JUMP_OPS
             for bundle in core.prepared.program
             for slot in bundle.get("flow", ())
             if isinstance(slot, tuple | list) and slot

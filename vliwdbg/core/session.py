@@ -13,11 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from kernels.gc_pause import gc_paused
 from machine.engine import Core, Prepared, Write, prepare
 from machine.faults import MachineFault
+from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
 from vliwdbg.core import stops
@@ -125,7 +124,6 @@ class Session:
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
-        self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
 
     @classmethod
@@ -477,21 +475,6 @@ class Session:
     def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
         check = self.store_check
         return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
-
-    # --- occupancy ----------------------------------------------------------------------
-
-    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
-        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
-        from vliwdbg.insight.occupancy import Profile, SlotTable
-
-        if self._occupancy is None:
-            self._occupancy = Profile(SlotTable(self.program))
-        profile = self._occupancy
-        if profile.steps < self.step:
-            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
-        now = self.cycle
-        to = now if to_cycle is None else min(to_cycle, now)
-        return profile.report(from_cycle, to)
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
