@@ -18,12 +18,14 @@ PACKAGES = ("machine", "kernels", "vliwdbg")
 LAYERS: dict[str, set[str]] = {
     "machine": {"machine"},
     "kernels": {"kernels", "machine"},
-    "vliwdbg.loading": {"vliwdbg.loading", "machine"},
-    "vliwdbg.core": {"vliwdbg.core", "vliwdbg.loading", "machine"},
-    "vliwdbg.insight": {"vliwdbg.insight", "vliwdbg.core", "vliwdbg.loading", "machine"},
-    "vliwdbg.commands": {"vliwdbg.commands", "vliwdbg.insight", "vliwdbg.core", "vliwdbg.loading", "machine"},
+    "vliwdbg.loading": {"vliwdbg.loading", "vliwdbg.cancel", "machine"},
+    "vliwdbg.core": {"vliwdbg.core", "vliwdbg.loading", "vliwdbg.cancel", "machine"},
 }
-_BELOW_FACES = {"vliwdbg.commands", "vliwdbg.insight", "vliwdbg.core", "vliwdbg.loading", "machine"}
+#: vliwdbg/cancel.py is the one convention for stopping long work: every layer may use it.
+LAYERS["vliwdbg.cancel"] = {"vliwdbg.cancel"}
+LAYERS["vliwdbg.insight"] = {"vliwdbg.insight", *LAYERS["vliwdbg.core"]}
+LAYERS["vliwdbg.commands"] = {"vliwdbg.commands", *LAYERS["vliwdbg.insight"]}
+_BELOW_FACES = LAYERS["vliwdbg.commands"]
 LAYERS["vliwdbg.faces"] = {"vliwdbg.faces", "vliwdbg.app", *_BELOW_FACES}
 LAYERS["vliwdbg.app"] = {"vliwdbg.app", *_BELOW_FACES}
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from machine.engine import Core, RunResult, Snapshot, StopSpec
 from machine.faults import MachineFault
 from machine.isa import JUMP_OPS, CoreState
+from vliwdbg.cancel import Cancel, Cancelled
 
 #: Engine reasons after which the machine cannot go on.
 TERMINAL = frozenset({"halt", "end", "fault"})
@@ -45,7 +46,6 @@ EMPTY_SPEC = StopSpec()
 #: Decides whether a candidate stop the engine reported ends the drive (True) or is passed.
 OnStop = Callable[[RunResult], bool]
 SpecFor = Callable[[Core], StopSpec]
-Cancel = Callable[[], bool]
 Progress = Callable[[int, int], None]
 
 
@@ -64,10 +64,6 @@ class Hit:
 
     step: int
     result: RunResult
-
-
-class Interrupted(Exception):
-    """A backward scan was interrupted; the timeline is back where the scan started."""
 
 
 def snapshot_bytes(core: Core) -> int:
@@ -306,7 +302,7 @@ class Timeline:
         position c itself belongs to the segment before. The part of a segment below lo-1 is
         run with no stop conditions (the engine's fast path), so `back 1` costs the same
         with watchpoints as without. Leaves the core anywhere inside
-        the scanned range; the caller seeks to where it wants to be. Raises Interrupted
+        the scanned range; the caller seeks to where it wants to be. Raises Cancelled
         (after returning to where it started) when cancelled.
         """
         core = self.core
@@ -318,7 +314,7 @@ class Timeline:
             start = max(c, lo - 1)
             if start > c and self._fast_forward(start - c, cancel, progress) == "interrupted":
                 self.seek(origin)
-                raise Interrupted
+                raise Cancelled
             hits: list[Hit] = []
 
             def collect(result: RunResult, end: int = end, hits: list[Hit] = hits) -> bool:
@@ -331,7 +327,7 @@ class Timeline:
             outcome = self.drive(spec_for, collect, limit=end + 1 - start, cancel=cancel, progress=progress)
             if outcome.reason == "interrupted":
                 self.seek(origin)
-                raise Interrupted
+                raise Cancelled
             if hits:
                 last = hits[-1].step
                 return next(h for h in hits if h.step == last)

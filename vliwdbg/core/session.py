@@ -19,10 +19,11 @@ from machine.faults import MachineFault
 from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.core import stops
 from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.history import Outcome, Progress, Timeline
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
@@ -409,7 +410,7 @@ class Session:
                     cancel=cancel,
                     progress=progress,
                 )
-        except Interrupted:
+        except Cancelled:
             return self.judge.stop("interrupted", "interrupted")
         if hit is not None:
             self.timeline.seek(hit.step)
