@@ -198,7 +198,7 @@ class SessionViews:
         itself stays as it was, ready to try it again)."""
         session = self.session
         fault = session.timeline.fault
-        if fault is not None and fault[0] == session.step:
+        if fault is not None and fault.step == session.step:
             return "faulted"
         return _state_name(session.state)
 
@@ -277,19 +277,18 @@ class SessionViews:
         session's timeline knows it then); None before. Safe while a run is under way: it
         reads one attribute the run sets once."""
         end = self.session.timeline.end
-        if cycle is None or end is None or not end[1]:
+        if cycle is None or end is None or not end.cycle:
             return None
-        return cycle / end[1]
+        return cycle / end.cycle
 
     def run_total(self) -> RunTotal | None:
         """The whole run's cycle count and how it ends, once the session's history has
         reached its end or a fault that stops it; None before."""
         timeline = self.session.timeline
         if timeline.end is not None:
-            _, cycles, how = timeline.end
-            return RunTotal(cycles, how)
+            return RunTotal(timeline.end.cycle, timeline.end.how)
         if timeline.fault is not None:
-            return RunTotal(timeline.fault[1], "fault")
+            return RunTotal(timeline.fault.cycle, "fault")
         return None
 
     def breakpoint_marks(self) -> dict[int, bool]:

@@ -59,6 +59,24 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class RunEnd:
+    """Where the run is known to stop: the step and cycle, and how ("halt" or "end")."""
+
+    step: int
+    cycle: int
+    how: str
+
+
+@dataclass(frozen=True)
+class RunFault:
+    """Where the run is known to fault: the step and cycle, and the fault."""
+
+    step: int
+    cycle: int
+    fault: MachineFault
+
+
+@dataclass(frozen=True)
 class Hit:
     """A stop found by a backward scan: its position and the engine's report there."""
 
@@ -88,10 +106,10 @@ class Timeline:
         self._steps: list[int] = []
         self._cycles: list[int] = []
         self.frontier = core.steps
-        #: (step, cycle, how) once the program is known to stop there ("halt" or "end").
-        self.end: tuple[int, int, str] | None = None
-        #: (step, cycle, fault) once a fault is known to stop the run there.
-        self.fault: tuple[int, int, MachineFault] | None = None
+        #: Once the program is known to stop, where and how.
+        self.end: RunEnd | None = None
+        #: Once a fault is known to stop the run, where and which.
+        self.fault: RunFault | None = None
         self.pauses: set[int] = set()
         self._chunk = 1024
         self._straight = not any(
@@ -213,9 +231,9 @@ class Timeline:
         if reason == "pause":
             self.pauses.add(steps)
         elif reason in ("halt", "end"):
-            self.end = (steps, core.cycle, reason)
+            self.end = RunEnd(steps, core.cycle, reason)
         elif reason == "fault" and result.fault is not None:
-            self.fault = (steps, core.cycle, result.fault)
+            self.fault = RunFault(steps, core.cycle, result.fault)
 
     def _boundary_stop(self, spec: StopSpec) -> RunResult | None:
         """The before-bundle conditions at the current position, which the engine skips

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from machine.engine import Core, Prepared, Write, prepare
-from machine.faults import MachineFault
 from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
@@ -23,7 +22,7 @@ from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.core import stops
 from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Outcome, Progress, Timeline
+from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
@@ -379,7 +378,7 @@ class Session:
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
-            how = self.timeline.end[2] if self.timeline.end else "end"
+            how = self.timeline.end.how if self.timeline.end else "end"
             return self.judge.stop("end", stops.end_text(self.judge.values(), self.judge.ref_values(), how))
         last = self.last_stop
         skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
@@ -449,14 +448,11 @@ class Session:
         for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
             if known is None:
                 continue
-            at_step, at_cycle, detail = known
-            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
-                why = f": {detail}" if isinstance(detail, MachineFault) else ""
+            if (step is not None and step > known.step) or (cycle is not None and cycle > known.cycle):
+                why = f": {known.fault}" if isinstance(known, RunFault) else ""
                 raise SessionError(
-                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
+                    f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
-
-    # --- stops ----------------------------------------------------------------------------
 
     # --- the reference ----------------------------------------------------------------------
 
