@@ -26,6 +26,7 @@ from machine.isa import JUMP_OPS, CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
+from vliwdbg.core.reference import reference_report
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable, run_occupancy
 from vliwdbg.insight.served import Served, SourceMap, steps_text
 
@@ -266,7 +267,7 @@ class SessionViews:
         values_start, batch = problem.regions["values"]
         values_now = session.mem[values_start : values_start + batch]
         if values_now != self._reached_for:
-            self._reached = next(r.reached for r in session.reference_report() if r.name == "values") or {}
+            self._reached = next(r.reached for r in reference_report(session) if r.name == "values") or {}
             self._reached_for = values_now
         reached = self._reached
         label = "at the end" if round_now is None else f"before round {round_now}"

@@ -21,6 +21,7 @@ from vliwdbg.commands.base import (
     one_number,
     parse_int,
 )
+from vliwdbg.core.reference import reference_report
 from vliwdbg.insight.occupancy import run_occupancy
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def cmd_info_bundle(session: Session, args: Args) -> Reply:
 def cmd_info_reference(session: Session, args: Args) -> Reply:
     no_args(args)
     lines = []
-    for report in session.reference_report():
+    for report in reference_report(session):
         if not report.differ:
             lines.append(f"{report.name}: all {report.length} equal the reference's final {report.name}")
         else:

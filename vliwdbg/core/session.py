@@ -44,19 +44,6 @@ class LoadReport:
     stop: Stop
 
 
-@dataclass(frozen=True)
-class RegionReport:
-    """One memory region against the reference's final memory."""
-
-    name: str
-    start: int
-    length: int
-    differ: list[int]
-    #: For the values region: element -> the last round whose result it holds (0 = the
-    #: initial value, r = after round r), or None when it matches no round.
-    reached: dict[int, int | None] | None = None
-
-
 class Session:
     """A kernel's program running on a problem, with exact time travel and stops.
 
@@ -453,25 +440,6 @@ class Session:
                 raise SessionError(
                     f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
-
-    # --- the reference ----------------------------------------------------------------------
-
-    def reference_report(self) -> list[RegionReport]:
-        """The values and indices regions now against the reference's final memory, and for
-        each value the last round whose result it holds (how far each element has got)."""
-        reports = []
-        for name in ("values", "indices"):
-            start, length = self.regions[name]
-            now = self.core.mem[start : start + length]
-            ref = self.problem.final[start : start + length]
-            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
-            reached = self._rounds_reached(now) if name == "values" else None
-            reports.append(RegionReport(name, start, length, differ, reached))
-        return reports
-
-    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        check = self.store_check
-        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
