@@ -258,5 +258,5 @@ def ref_index(problem: Problem) -> RefIndex:
         return found[1]
     index = RefIndex(problem)
     key = id(problem)
-    _indexes[key] = (weakref.ref(problem, lambda _: _indexes.pop(key, None)), index)
+    _indexes[key] = (weakref.ref(problem, lambda _, table=_indexes: table.pop(key, None)), index)
     return index
