@@ -7,15 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from machine.problem import ProblemSize
 from vliwdbg.commands.console import Console
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 DENSE = Path(__file__).parents[2] / "fixtures" / "kernels" / "dense"
-SIZE = {"height": 4, "rounds": 6, "batch": 24}
+OPTIONS = RunOptions(ProblemSize(height=4, rounds=6, batch_size=24))
 
 
 def _open(name: str) -> tuple[Session, Console]:
-    session = Session.open(str(DENSE / f"{name}.py"), **SIZE)
+    session = Session.open(str(DENSE / f"{name}.py"), OPTIONS)
     return session, Console(session)
 
 
