@@ -25,11 +25,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from machine.problem import ProblemSize
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.loading import cache as build_cache
 from vliwdbg.loading.child import (
     ProgramShapeError,
@@ -88,7 +88,7 @@ def load_kernel(
     *,
     timeout: float = 120.0,
     fresh: bool = False,
-    cancel: Callable[[], bool] | None = None,
+    cancel: Cancel | None = None,
 ) -> LoadedKernel:
     """Build a kernel for a problem of this size (the seed plays no part in a build).
 
@@ -192,7 +192,7 @@ def _module_file(module_name: str) -> str | None:
 
 
 def _load_file(
-    spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Callable[[], bool] | None
+    spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Cancel | None
 ) -> LoadedKernel:
     path = Path(spec).expanduser()
     if not path.exists():
@@ -232,12 +232,12 @@ def _build_in_child(
     own_problem: bool,
     deadline: float,
     timeout: float,
-    cancel: Callable[[], bool] | None,
+    cancel: Cancel | None,
 ) -> dict:
     return build_request(_request(path, display, args, own_problem), deadline, timeout, cancel)
 
 
-def build_request(request: dict, deadline: float, timeout: float, cancel: Callable[[], bool] | None) -> dict:
+def build_request(request: dict, deadline: float, timeout: float, cancel: Cancel | None) -> dict:
     """Run child.py on `request` and return its checked result. Raises KernelLoadError.
     Every build runs with the same hash seed, so that a kernel iterating over a set builds
     the same program each time (its source map comes from a second build)."""
@@ -259,7 +259,7 @@ def build_request(request: dict, deadline: float, timeout: float, cancel: Callab
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise KernelLoadError(f"{display}: building took longer than {timeout:g} s and was stopped") from None
-    except _Cancelled:
+    except Cancelled:
         _kill(proc)
         raise KernelLoadError(f"{display}: the build was interrupted") from None
     except BaseException:
@@ -285,11 +285,7 @@ def build_request(request: dict, deadline: float, timeout: float, cancel: Callab
     return result
 
 
-class _Cancelled(Exception):
-    """The caller asked to stop waiting for a build."""
-
-
-def _wait(proc: subprocess.Popen, deadline: float, cancel: Callable[[], bool] | None) -> tuple[bytes, bytes]:
+def _wait(proc: subprocess.Popen, deadline: float, cancel: Cancel | None) -> tuple[bytes, bytes]:
     """The build's output, looking every _POLL_SECONDS whether the caller wants to stop
     (retrying `communicate` after its timeout loses no output)."""
     while True:
@@ -300,7 +296,7 @@ def _wait(proc: subprocess.Popen, deadline: float, cancel: Callable[[], bool] | 
             if cancel is None or deadline <= time.monotonic():
                 raise
             if cancel():
-                raise _Cancelled from None
+                raise Cancelled from None
 
 
 def _kill(proc: subprocess.Popen) -> None:
