@@ -43,13 +43,39 @@ RECORD = "__vliwdbg_made__"
 RECORD_FRESH = "__vliwdbg_made_fresh__"
 
 
+#: First elements of a display that cannot lead a slot (not a string).
+_NOT_AN_OP = (
+    ast.Tuple,
+    ast.List,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+
+
 class _Rewrite(ast.NodeTransformer):
-    """Every tuple or list display in a load context becomes RECORD(display), or
-    RECORD_FRESH(display) when it holds constants only."""
+    """Every tuple or list display in a load context that may be a slot becomes
+    RECORD(display), or RECORD_FRESH(display) when it holds constants only. Left as they
+    are: displays led by something that is not a string (a number, a tuple), and
+    (engine, slot) pairs such as `("alu", (op, d, a, b))`, which name a slot made apart:
+    no slot has two elements and an engine's name for its op."""
+
+    def __init__(self, engines: frozenset[str]) -> None:
+        self._engines = engines
 
     def _wrap(self, node: ast.Tuple | ast.List) -> ast.AST:
         self.generic_visit(node)
         if not isinstance(node.ctx, ast.Load) or not node.elts:
+            return node
+        first = node.elts[0]
+        if isinstance(first, _NOT_AN_OP) or (
+            isinstance(first, ast.Constant) and type(first.value) is not str
+        ):
+            return node
+        if len(node.elts) == 2 and isinstance(first, ast.Constant) and first.value in self._engines:
             return node
         constant = isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts)
         call = ast.Call(ast.Name(RECORD_FRESH if constant else RECORD, ast.Load()), [node], [])
@@ -59,9 +85,10 @@ class _Rewrite(ast.NodeTransformer):
     visit_List = _wrap
 
 
-def rewrite(source: str, filename: str) -> CodeType:
-    """The module's code with its displays recording where they run."""
-    tree = _Rewrite().visit(ast.parse(source, filename))
+def rewrite(source: str, filename: str, engines: frozenset[str] = frozenset()) -> CodeType:
+    """The module's code with its displays recording where they run (`engines`: the
+    machine's engine names, see _Rewrite)."""
+    tree = _Rewrite(engines).visit(ast.parse(source, filename))
     ast.fix_missing_locations(tree)
     return compile(tree, filename, "exec", dont_inherit=True)
 
@@ -70,9 +97,12 @@ class Recorder:
     """The frame chains of the slot-like objects the kernel's code makes, and the texts of
     the files it compiled."""
 
-    def __init__(self, owns: Callable[[str], bool], show: Callable[[str], str]) -> None:
+    def __init__(
+        self, owns: Callable[[str], bool], show: Callable[[str], str], engines: Iterable[str] = ()
+    ) -> None:
         self._owns = owns
         self._show = show
+        self.engines = frozenset(engines)
         #: id(obj) -> (obj, chain number): obj is held so that its id stays its own.
         self.made: dict[int, tuple[object, int]] = {}
         #: chain (id(code), line, id(code), line, ..., innermost first) -> its number.
@@ -220,7 +250,7 @@ class _RewritingLoader(importlib.machinery.SourceFileLoader):
         data = self.get_data(path)
         text = importlib.util.decode_source(data)
         self.recorder.texts[os.path.realpath(path)] = text
-        return rewrite(text, path)
+        return rewrite(text, path, self.recorder.engines)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import importlib
 import importlib.machinery
 import importlib.util
 import json
@@ -354,7 +355,8 @@ def build_file(request: dict) -> dict:
         def rewrites(filename: str) -> bool:
             return where.owns(filename) and os.path.realpath(filename) not in machine_files
 
-        recorder = capture.Recorder(where.owns, show)
+        engines = importlib.import_module("machine.isa").SLOT_LIMITS
+        recorder = capture.Recorder(where.owns, show, engines)
         capture.hook(recorder, rewrites)
     try:
         module = import_file(path, recorder)
