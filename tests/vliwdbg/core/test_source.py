@@ -301,3 +301,18 @@ def test_a_kernel_that_builds_another_program_each_time_gets_no_map() -> None:
     assert session.wait_for_source_map() is None
     assert session.source_status.startswith("no source map: the kernel built a different program")
     assert Console(session).run("list").error == f"list: {session.source_status}"
+
+
+def test_a_replay_script_waits_for_the_map() -> None:
+    import io
+
+    from vliwdbg.faces.replay import run_script
+
+    session = opened("kernel.py")
+    out, err = io.StringIO(), io.StringIO()
+    const_line = line_of("emitters.py", 'ops.append(("load", ("const", dest, value)))')
+    script = ["info source 0", f"info line emitters.py:{const_line}"]
+    status = run_script(Console(session), script, "s.txt", out, err)
+    assert status == 0 and err.getvalue() == ""
+    assert f"load 0: emitters.py:{const_line} in const" in out.getvalue()
+    assert f"emitters.py:{const_line}: " in out.getvalue() and " bundles: pc 0, " in out.getvalue()
