@@ -91,6 +91,15 @@ class StoreCheck:
         found = self._stages[region][element].get(word)
         return None if found is None else found[1]
 
+    def first_stage(self, region: str, element: int, word: int) -> int | None:
+        """The first stage at which the reference has `word` for the element, if any."""
+        found = self._stages[region][element].get(word)
+        return None if found is None else found[0]
+
+    def word_at(self, region: str, element: int, stage: int) -> int:
+        """The reference's word for the element at a stage (0 .. rounds)."""
+        return self._sequence[region][element][stage]
+
     def locate(self, addr: int) -> tuple[str, int] | None:
         """(region, element) of a memory address, or None outside the judged regions."""
         for name, (start, length) in self.spans.items():

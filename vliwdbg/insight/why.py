@@ -24,10 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from machine.isa import CoreState
+from machine.isa import MASK, CoreState, alu
 from vliwdbg.insight.effects import slot_effects
-from vliwdbg.insight.provenance import ProvenanceError, _Query, _writers
-from vliwdbg.insight.refindex import Entry, ref_index
+from vliwdbg.insight.provenance import HistoryQuery, ProvenanceError, slot_writers
+from vliwdbg.insight.refindex import Entry, op_family, ref_index, same_entry
 
 if TYPE_CHECKING:
     from vliwdbg.core.expr import Location
@@ -67,6 +67,12 @@ class Value:
     right: bool = False
     constant: bool = False
     tight: bool = False
+    #: The value the reference has here, as the path from the output word implies.
+    want: int | None = None
+    #: (round, name) of the reference entry `want` comes from, when the path says.
+    want_name: tuple[int, str] | None = None
+    #: For a wrong value: the reference entry its slot should have made.
+    should: Entry | None = None
 
 
 @dataclass
@@ -81,7 +87,7 @@ class Answer:
 class _Walk:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.query = _Query(session)
+        self.query = HistoryQuery(session)
         self.index = ref_index(session.problem)
         self.regions = {name: session.regions[name] for name in ("values", "indices")}
         self._const: dict[tuple, bool] = {}
@@ -113,7 +119,7 @@ class _Walk:
             return
         q.at(step)
         core = q.core
-        writer = _writers(core, v.space).get(v.addr)
+        writer = slot_writers(core, v.space).get(v.addr)
         if writer is None:
             return
         v.step, v.cycle, v.pc = step, core.cycle, core.pc
@@ -133,9 +139,10 @@ class _Walk:
         known = self._const.get(key)
         if known is not None:
             return known
+        in_region = v.space == "m" and self.element_of("m", v.addr) is not None
         data = (
-            (v.space == "m" and self.element_of("m", v.addr) is not None)
-            or (v.value >= SMALL and bool(self._entries(v, None)))
+            in_region
+            or (v.space == "s" and v.value >= SMALL and bool(self._entries(v, None)))
             or depth > CONST_DEPTH
         )
         if data:
@@ -239,27 +246,183 @@ class _Walk:
             self.judge(i)
 
     def walk(self, root: Value) -> Answer:
-        self.judge(root)
+        if root.want is not None:
+            root.right = root.value == root.want
+            if root.right:
+                root.entries = self._natural_first(root, self.index.matches(root.element, root.value))  # type: ignore[arg-type]
+                root.constant = not root.entries and self.is_constant(root)
+        else:
+            self.judge(root)
         path = [root]
         if root.right:
             return Answer("", path, True, [])
         v = root
         while len(path) < MAX_PATH:
-            self.expand(v)
-            self._judge_inputs(v)
-            rounds = [i.round for i in v.inputs if i.right and not i.constant and i.round is not None]
-            if rounds and v.round is not None and min(rounds) < v.round:
-                v.round = min(rounds)
-                self._judge_inputs(v)
-            wrong = next((i for i in v.inputs if not i.right), None)
+            wrong = self.step_back(v)
             if wrong is None:
                 break
             v = wrong
             path.append(v)
         expected: list[Entry] = []
-        if v.step is not None and v.element is not None:
+        if v.should is not None:
+            expected = [v.should]
+        elif v.step is not None and v.element is not None and v.want is None:
             expected = self.made_by(v) or []
         return Answer("", path, False, expected)
+
+    def _natural_first(self, v: Value, entries: list[Entry]) -> list[Entry]:
+        natural = self._natural(v)
+        return sorted(entries, key=lambda e: e.name not in natural) if natural else entries
+
+    def step_back(self, v: Value) -> Value | None:
+        """The input of wrong value v to follow, with what the reference has there; None when
+        v's own slot is the first to go wrong (v.should then says what it should have made).
+
+        With v's reference value known (v.want) and its round R (v.round), the slot is
+        matched against the entries of rounds R and R-1 with that value which an op like
+        v's makes: the inputs are judged against that entry's own data, of its round, never
+        against another round whose value happens to be equal (the root's node value comes
+        back after every wrap; a wrong index 3 is some other round's `2*idx+1`)."""
+        self.expand(v)
+        if v.step is None:
+            return None
+        if v.element is None:
+            return self._step_back_loose(v)
+        data = []
+        for i in v.inputs:
+            if self.is_constant(i):
+                i.constant = i.right = True
+            elif i.element is None or i.element == v.element:
+                data.append(i)
+        through = self._pass_through(v, data)
+        if through is not None:
+            through.want, through.round, through.want_name = v.want, v.round, v.want_name
+            return through
+        best = self._best_way(v, data)
+        if best is None or (
+            v.want is None and not any(e is not None and self.strong(v.element, i.value) for i, e in best[2])
+        ):
+            return self._step_back_loose(v)
+        entry, names, matched = best
+        v.should = entry
+        for i, e in matched:
+            if e is not None:
+                i.right, i.entries, i.round = True, [e], e.round
+        wrong = [i for i, e in matched if e is None]
+        if not wrong:
+            return None
+        covered = {e.name for _, e in matched if e is not None}
+        remaining = sorted(n for n in names if n not in covered)
+        nxt = wrong[0]
+        nxt.round = entry.round
+        found = self.index.entry(v.element, entry.round, remaining[0]) if remaining else None
+        nxt.want = None if found is None else found.value
+        nxt.want_name = None if found is None else (found.round, found.name)
+        return nxt
+
+    def _step_back_loose(self, v: Value) -> Value | None:
+        """Without a reference value to aim at: each input judged on its own."""
+        self._judge_inputs(v)
+        rounds = [i.round for i in v.inputs if i.right and not i.constant and i.round is not None]
+        if rounds and v.round is not None and min(rounds) < v.round:
+            v.round = min(rounds)
+            self._judge_inputs(v)
+        return next((i for i in v.inputs if not i.right), None)
+
+    def _pass_through(self, v: Value, data: list[Value]) -> Value | None:
+        """The input a store, a copy or a load from an output region passes on unchanged."""
+        if not data:
+            return None
+        if v.engine == "store" or (v.engine == "valu" and v.op == "vbroadcast"):
+            return data[-1]
+        if v.engine == "load" and data[-1].space == "m" and self.element_of("m", data[-1].addr) is not None:
+            return data[-1]
+        return None
+
+    def _best_way(self, v: Value, data: list[Value]) -> tuple[Entry, frozenset[str], list] | None:
+        """The reference entry and way that explain v's slot best: most data inputs equal to
+        the way's data of the entry's round (a large value counts double: it does not match
+        by chance), then a way that, fed the reference's data and v's constants, gives the
+        entry, then v's own round."""
+        assert v.element is not None and v.op is not None
+        if not data:
+            return None
+        family = "load" if v.engine == "load" else op_family(v.op)
+        windows: list[tuple[int, ...] | None] = [None]
+        if v.round is not None:
+            windows.insert(0, (v.round, v.round - 1))
+        for rounds in windows:
+            if v.want is not None:
+                candidates = self.index.matches(v.element, v.want, rounds)
+            else:
+                candidates = self.index.entries(v.element, rounds)
+            best = None
+            for entry in candidates:
+                for way_op, names in entry.ways:
+                    if way_op != family or len(names) > len(data):
+                        continue
+                    matched = []
+                    score = 0
+                    for i in data:
+                        found = None
+                        for n in names:
+                            e = self.index.entry(v.element, entry.round, n)
+                            if e is not None and e.value == i.value:
+                                found = e
+                                break
+                        matched.append((i, found))
+                        if found is not None:
+                            score += 2 if self.strong(v.element, i.value) else 1
+                    rank = (
+                        score,
+                        self._consistent(v, entry, names, matched),
+                        same_entry(entry, v.want_name),
+                        entry.round == v.round,
+                        len(names),
+                    )
+                    if best is None or rank > best[0]:
+                        best = (rank, entry, names, matched)
+            if best is not None:
+                return best[1], best[2], best[3]
+        return None
+
+    def strong(self, element: int, value: int) -> bool:
+        """Whether a match of this value is evidence on its own: a large value the
+        reference has for the element in one round only (a round's `val` is the round
+        before's `hashed`, so two rounds in a row count as one). The root's node value comes
+        back after every wrap, so it is no such evidence."""
+        if value < SMALL:
+            return False
+        rounds = {e.round for e in self.index.matches(element, value)}
+        return bool(rounds) and max(rounds) - min(rounds) <= 1
+
+    def _consistent(self, v: Value, entry: Entry, names: frozenset[str], matched: list) -> bool:
+        """Whether v's slot, with the reference's data in place of the unmatched inputs and
+        its constants as read, computes the entry."""
+        if v.engine not in ("alu", "valu") or v.op == "vbroadcast":
+            return False
+        covered = {e.name for _, e in matched if e is not None}
+        remaining = [n for n in names if n not in covered]
+        wanted = {}
+        for i, e in matched:
+            if e is None:
+                if len(remaining) != 1:
+                    return False
+                found = self.index.entry(v.element, entry.round, remaining[0])  # type: ignore[arg-type]
+                if found is None:
+                    return False
+                wanted[id(i)] = found.value
+        args = [wanted.get(id(i), i.value) for i in v.inputs]
+        try:
+            if v.op == "multiply_add" and len(args) == 3:
+                made = (args[0] * args[1] + args[2]) & MASK
+            elif len(args) == 2:
+                made = alu(v.op, args[0], args[1])  # type: ignore[arg-type]
+            else:
+                return False
+        except (KeyError, ZeroDivisionError):
+            return False
+        return made == entry.value
 
 
 def explain(session: Session, loc: Location | None) -> tuple[str, Answer]:
@@ -277,7 +440,7 @@ def explain(session: Session, loc: Location | None) -> tuple[str, Answer]:
         if walk_root.element is None:
             walk_root.element = walk.infer_element(walk_root)
         else:
-            walk_root.round = _root_round(session, addr)
+            walk_root.round, walk_root.want = _root_want(session, walk, addr)
         answer = walk.walk(walk_root)
     except ProvenanceError as exc:
         raise WhyError(str(exc)) from None
@@ -285,6 +448,32 @@ def explain(session: Session, loc: Location | None) -> tuple[str, Answer]:
         walk.query.finish()
     answer.loc = name
     return name, answer
+
+
+def _root_want(session: Session, walk: _Walk, addr: int) -> tuple[int | None, int | None]:
+    """(round, reference value) an output word is judged at: the last round's at the end of
+    the run. Before it, a word holding some stage of the reference at or after the one it
+    held before its last store is right at that stage; otherwise the value is wrong and no
+    one round is known (a kernel may store each round or only the last), so the walk aims
+    at no value until the data it meets places it in a round."""
+    problem = session.problem
+    if session.state == CoreState.STOPPED:
+        return problem.rounds - 1, problem.final[addr]
+    check = session.store_check
+    place = check.locate(addr)
+    if place is None:
+        return None, None
+    region, element = place
+    word = session.mem[addr]
+    step = walk.query.last_write("m", addr, session.step)
+    if step is None:
+        return None, problem.initial[addr]
+    walk.query.at(step)
+    before = check.first_stage(region, element, walk.query.core.mem[addr])
+    now = check.last_stage(region, element, word)
+    if now is not None and (before is None or now >= before):
+        return max(0, now - 1), word
+    return _root_round(session, addr), None
 
 
 def _root_round(session: Session, addr: int) -> int | None:

@@ -58,6 +58,72 @@ def test_why_names_the_slip(name: str, op: str, constant: int | None) -> None:
         assert base in slot[2:]
 
 
+def _slots(session: Session, op: str, dest: str, operand: str) -> list[tuple[int, str, int]]:
+    """(pc, engine, index) of every slot with this op writing register `dest` and reading
+    register `operand`, in program order: found from the kernel's own names, not from why."""
+    names = session.scratch_names
+    want_dest, want_operand = names[dest][0], names[operand][0]
+    found = []
+    for pc, bundle in enumerate(session.program):
+        for engine, slots in bundle.items():
+            for index, slot in enumerate(slots):
+                if slot[0] == op and slot[1] == want_dest and want_operand in slot[2:]:
+                    found.append((pc, engine, index))
+    return found
+
+
+def _first_round(session: Session, element: int, differs) -> int:
+    """The first round whose reference values make the slip change element's result."""
+    trace = session.problem.value_trace
+    return next(r for r in range(session.problem.rounds) if differs(trace, r, element))
+
+
+def _mask_differs(trace, r, i):
+    h = trace[(r, i, "hashed_val")]
+    return (h & 1) != (h & 2)
+
+
+def _wrap_differs(trace, r, i):
+    return 24 <= trace[(r, i, "next_idx")] < 31  # wraps at batch_size (24), not n_nodes (31)
+
+
+def _pass_steps(session: Session) -> int:
+    """Bundles one pass of the loop kernel runs: from its top to its cond_jump."""
+    jump = next(
+        pc for pc, b in enumerate(session.program) if any(s[0] == "cond_jump" for s in b.get("flow", ()))
+    )
+    top = session.program[jump]["flow"][0][2]
+    return jump + 1 - top
+
+
+@pytest.mark.parametrize(
+    ("name", "op", "dest", "operand", "element", "rounds"),
+    [
+        ("bug_hash_const", "^", "t10", f"v{0xC761C23C ^ 0x10:x}", 0, None),
+        ("bug_fused_const", "multiply_add", "val0", "v20", 0, None),
+        ("bug_fused_const_wide", "multiply_add", "val0", "v20", 0, None),
+        ("bug_derived_const", "+", "addr0", "vnode_base", 0, None),
+        ("bug_mask", "&", "bit0", "v2", 0, _mask_differs),
+        ("bug_wrap_bound", "<", "cond", "vbound", 1, _wrap_differs),
+        ("bug_select_swap", "vselect", "idx", "cond", 0, None),
+    ],
+)
+def test_why_names_the_exact_slot_and_step(name, op, dest, operand, element, rounds) -> None:
+    """The slot with the slip, in the round it first changes the element's result: for a
+    straight-line kernel the r-th slot of its kind, for the loop kernel the pass r of it."""
+    session, console = _open(name)
+    while session.resume().kind != "divergence":
+        pass
+    last = console.run("why").output[-1]
+    r = 0 if rounds is None else _first_round(session, element, rounds)
+    candidates = _slots(session, op, dest, operand)
+    loop = name.endswith(("wrap_bound", "select_swap"))
+    pc, engine, index = candidates[element // 8] if loop else candidates[r]
+    step = pc + r * _pass_steps(session) if loop else pc
+    assert last.startswith(f"first wrong value: pc {pc} {engine} {index} wrote {dest}[{element % 8}] = ")
+    assert f"(step {step}, cycle " in last
+
+
 @pytest.mark.parametrize("name", ["correct_wide", "correct_plus1", "correct_loop"])
 def test_correct_kernels_match_and_never_stop(name: str) -> None:
     session, console = _open(name)
