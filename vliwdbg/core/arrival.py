@@ -20,7 +20,7 @@ from vliwdbg.core import stops
 from vliwdbg.core.expr import Expr
 from vliwdbg.core.history import Outcome
 from vliwdbg.core.stops import Breakpoint, Stop
-from vliwdbg.core.store_check import BadStore, bad_store_text
+from vliwdbg.core.store_check import BadStore, StoreHabits, bad_store_text, store_habits
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -33,6 +33,7 @@ class Judge:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.compare_stop: Stop | None = None
+        self._habits: tuple[object, StoreHabits] | None = None
 
     def _holds(self, expr: Expr) -> bool:
         value = expr.evaluate(self.session)
@@ -69,7 +70,18 @@ class Judge:
     def _bad_stores(self, result: RunResult) -> list[BadStore]:
         if not self.session.check_stores or not result.changes:
             return []
-        return self.session.store_check.judge(result.changes)
+        session = self.session
+        return session.store_check.judge(result.changes, session.core.mem, self.store_habits())
+
+    def store_habits(self) -> StoreHabits:
+        """How the kernel stores its output words, learnt once per program (a run of its
+        own, up to the first word stored twice)."""
+        prepared = self.session.prepared
+        if self._habits is None or self._habits[0] is not prepared:
+            session = self.session
+            habits = store_habits(prepared, session.problem, session.store_check, session.options.max_steps)
+            self._habits = (prepared, habits)
+        return self._habits[1]
 
     def _cycle_reached(self, move_cycle: int | None) -> bool:
         """Whether the bundle just run reached a cycle target: the engine reports a watched

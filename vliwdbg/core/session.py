@@ -171,7 +171,8 @@ class Session:
 
     def set_check_stores(self, on: bool) -> None:
         self._check_stores = on
-        self.stops.set_checked(self.store_check.words if on else frozenset())
+        check = self.store_check
+        self.stops.set_checked(check.words if on else frozenset(), check.index_words if on else frozenset())
 
     def warm_up(self) -> None:
         """Build now what the first move that watches words would otherwise stop to build:

@@ -99,6 +99,7 @@ class StopTable:
         self._base: StopSpec | None = None
         self._cycles: list[int] = []
         self._checked: frozenset[int] = frozenset()
+        self._every_store: frozenset[int] = frozenset()
         #: The base spec with a move's target pc added, for the last target asked.
         self._with_pc: tuple[int, StopSpec] | None = None
 
@@ -203,11 +204,13 @@ class StopTable:
         self._base = None
         self._with_pc = None
 
-    def set_checked(self, words: frozenset[int]) -> None:
+    def set_checked(self, words: frozenset[int], every_store: frozenset[int] = frozenset()) -> None:
         """Memory words whose every change the session judges (the store check): watched
-        by the engine like a watchpoint's, though no entry of the table owns them."""
-        if words != self._checked:
+        by the engine like a watchpoint's, though no entry of the table owns them; of
+        those, `every_store` are reported even when a store leaves them as they were."""
+        if words != self._checked or every_store != self._every_store:
             self._checked = words
+            self._every_store = every_store
             self._changed()
 
     # --- what the engine watches --------------------------------------------------------
@@ -231,6 +234,7 @@ class StopTable:
                 pcs=frozenset(self.breakpoint_pcs()),
                 watch_scratch=frozenset(words["watch", "s"]),
                 watch_mem=frozenset(words["watch", "m"] | self._checked),
+                store_mem=self._every_store,
                 read_scratch=frozenset(words["rwatch", "s"]),
                 read_mem=frozenset(words["rwatch", "m"]),
             )

@@ -441,6 +441,10 @@ def explain(session: Session, loc: Location | None) -> tuple[str, Answer]:
             walk_root.element = walk.infer_element(walk_root)
         else:
             walk_root.round, walk_root.want = _root_want(session, walk, addr)
+            if walk_root.round is not None and walk_root.want is not None:
+                region = session.store_check.locate(addr)
+                natural = "wrapped" if region is not None and region[0] == "indices" else "hashed"
+                walk_root.want_name = (walk_root.round, natural)
         answer = walk.walk(walk_root)
     except ProvenanceError as exc:
         raise WhyError(str(exc)) from None
@@ -470,6 +474,11 @@ def _root_want(session: Session, walk: _Walk, addr: int) -> tuple[int | None, in
         return None, problem.initial[addr]
     walk.query.at(step)
     before = check.first_stage(region, element, walk.query.core.mem[addr])
+    habits = session.judge.store_habits()
+    if habits.once:
+        return problem.rounds - 1, problem.final[addr]
+    if habits.order is not None and before is not None and before < problem.rounds:
+        return before, check.word_at(region, element, before + 1)
     now = check.last_stage(region, element, word)
     if now is not None and (before is None or now >= before):
         return max(0, now - 1), word
@@ -510,7 +519,17 @@ def _default_word(session: Session) -> tuple[str, int, str]:
                     return "m", start + i, f"{region}[{i}]"
             elif check.last_stage(region, i, word) is None:
                 return "m", start + i, f"{region}[{i}]"
-    where = "at the end of the run" if at_end else "here (each holds some round's value)"
+    if not at_end:
+        habits = session.judge.store_habits()
+        start, length = session.regions["indices"]
+        for i in range(length):
+            if check.apart(i, session.mem, habits):
+                return "m", start + i, f"indices[{i}]"
+    where = (
+        "at the end of the run"
+        if at_end
+        else "here (each holds some round's value, in step with its element's other word)"
+    )
     raise WhyError(f"every output word matches the reference {where}; name a LOC to ask about one")
 
 
