@@ -59,12 +59,12 @@ class Judge:
             )
         if reason == "watch":
             return bool(
-                self.session.stops.watch_hits(result.changes)
+                self.session.stops.watch_hits(result.changes, self._holds)
                 or self._bad_stores(result)
                 or self._cycle_reached(move_cycle)
             )
         if reason == "read":
-            return bool(self.session.stops.read_hits(*self._reads_now()))
+            return bool(self.session.stops.read_hits(*self._reads_now(), self._holds))
         return True
 
     def _bad_stores(self, result: RunResult) -> list[BadStore]:
@@ -147,8 +147,9 @@ class Judge:
         if reason == "watch":
             return self._watch_arrival(result)
         if reason == "read":
-            bps = self.session.stops.read_hits(*self._reads_now())
-            return self._hit("watchpoint", stops.read_text(bps), bps)
+            bps = self.session.stops.read_hits(*self._reads_now(), self._holds)
+            notes = [stops.condition_note(bp, self._holds) for bp in bps]
+            return self._hit("watchpoint", stops.read_text(bps, notes), bps)
         if reason == "pause":
             index = sum(1 for s in self.session.timeline.pauses if s <= self.session.step)
             ref = {1: self.session.problem.initial, 2: self.session.problem.final}.get(index)
@@ -174,11 +175,12 @@ class Judge:
     def _watch_arrival(self, result: RunResult) -> Stop:
         """After a bundle with watched changes: the store check's divergence, the user's
         watchpoints, the cycle breakpoints it reached, in that order, in one line."""
-        watched = self.session.stops.watch_hits(result.changes)
+        watched = self.session.stops.watch_hits(result.changes, self._holds)
         cycle_bps = self.session.stops.cycle_hits(self.session.cycle)
         bad = self._bad_stores(result)
         parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.session.word_name) for bp, ws in watched]
+        name = self.session.word_name
+        parts += [stops.watch_text(bp, ws, name, stops.condition_note(bp, self._holds)) for bp, ws in watched]
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))
         hit = [bp for bp, _ in watched] + cycle_bps

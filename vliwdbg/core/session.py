@@ -82,6 +82,7 @@ class Session:
         self.opened_kernel = kernel_spec(kernel)
         self.stops = StopTable(kernel.program)
         self.judge = Judge(self)
+        self._compares = options.debug
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
         self.set_check_stores(options.check_stores)
@@ -94,7 +95,7 @@ class Session:
             list(self.problem.initial),
             value_trace=self.problem.value_trace,
             enable_pause=self.options.pause,
-            enable_debug=self.options.debug,
+            enable_debug=self._compares,
         )
         return prepared, core, Timeline(core, **self._timeline_options)
 
@@ -178,6 +179,18 @@ class Session:
         """Whether a store to the values or indices region that the reference never makes
         there stops a move (see vliwdbg.core.store_check)."""
         return self._check_stores
+
+    @property
+    def compares(self) -> bool:
+        """Whether the kernel's debug compares are checked: a failing one stops a move."""
+        return self._compares
+
+    def set_compares(self, on: bool) -> None:
+        """Check the debug compares or not from here on. A compare only reads, so no state
+        depends on the setting: checkpoints stay valid and re-execution reaches the same
+        states either way; only where moves (both ways) and replays stop changes."""
+        self._compares = on
+        self.core.enable_debug = on
 
     def set_check_stores(self, on: bool) -> None:
         self._check_stores = on

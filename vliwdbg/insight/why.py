@@ -38,7 +38,7 @@ SMALL = 1 << 16
 #: How deep the test "made only from constants" looks before calling a value data.
 CONST_DEPTH = 8
 #: The longest path the walk follows.
-MAX_PATH = 200
+MAX_PATH = 2000
 
 
 class WhyError(ValueError):
@@ -461,7 +461,7 @@ def _root_want(session: Session, walk: _Walk, addr: int) -> tuple[int | None, in
     one round is known (a kernel may store each round or only the last), so the walk aims
     at no value until the data it meets places it in a round."""
     problem = session.problem
-    if session.state == CoreState.STOPPED:
+    if _at_end(session):
         return problem.rounds - 1, problem.final[addr]
     check = session.store_check
     place = check.locate(addr)
@@ -505,11 +505,17 @@ def _root_round(session: Session, addr: int) -> int | None:
     return None if not stage else stage - 1
 
 
+def _at_end(session: Session) -> bool:
+    """Whether the run stands at its end (a last pause leaves the core paused there)."""
+    end = session.timeline.end
+    return session.state == CoreState.STOPPED or (end is not None and session.step == end.step)
+
+
 def _default_word(session: Session) -> tuple[str, int, str]:
     """The first output word (values, then indices) that differs from the reference's final
     memory at the end of the run, or, before the end, that no round of the reference has."""
     check = session.store_check
-    at_end = session.state == CoreState.STOPPED
+    at_end = _at_end(session)
     for region in ("values", "indices"):
         start, length = session.regions[region]
         for i in range(length):
