@@ -79,7 +79,8 @@ class Judge:
         prepared = self.session.prepared
         if self._habits is None or self._habits[0] is not prepared:
             session = self.session
-            habits = store_habits(prepared, session.problem, session.store_check, session.options.max_steps)
+            check, limit = session.store_check, session.options.max_steps
+            habits = store_habits(prepared, session.problem, check, limit, session.compares)
             self._habits = (prepared, habits)
         return self._habits[1]
 

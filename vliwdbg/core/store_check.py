@@ -27,7 +27,7 @@ Only changes are judged: a store of the word already there is no event.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from machine.engine import Core, Prepared, StopSpec, Write
 from machine.problem import Problem
@@ -299,21 +299,24 @@ class StoreHabits:
     once: bool
 
 
-def store_habits(prepared: Prepared, problem: Problem, check: StoreCheck, max_steps: int) -> StoreHabits:
+def store_habits(
+    prepared: Prepared, problem: Problem, check: StoreCheck, max_steps: int, compares: bool = True
+) -> StoreHabits:
     """The kernel's StoreHabits, from a run up to the first word stored twice (or the end).
-    A fact of the program and the problem, so every position is judged alike."""
-    core = Core(
-        prepared,
-        list(problem.initial),
-        value_trace=problem.value_trace,
-        enable_pause=False,
-        enable_debug=False,
-    )
+    A fact of the program and the problem, so every position is judged alike. The run
+    checks compares as the session does (so it shares the session's compiled bundles) and
+    steps over any that fail: a compare never changes a word."""
+    initial = list(problem.initial)
+    core = Core(prepared, initial, value_trace=problem.value_trace, enable_pause=False, enable_debug=compares)
     spec = StopSpec(watch_mem=check.words, store_mem=check.words, max_steps=max_steps)
+    skip = replace(spec, skip_first_debug=True)
     first: dict[tuple[str, int], int] = {}
     order = None
+    result = core.run(spec)
     while core.steps < max_steps:
-        result = core.run(spec)
+        if result.reason == "compare":
+            result = core.run(skip)
+            continue
         if result.reason != "watch":
             return StoreHabits(order, result.reason in ("end", "halt") and bool(first))
         for w in result.changes:
@@ -327,6 +330,7 @@ def store_habits(prepared: Prepared, problem: Problem, check: StoreCheck, max_st
             if order is None and ("values" if region == "indices" else "indices", i) in first:
                 idx, val = first[("indices", i)], first[("values", i)]
                 order = TOGETHER if idx == val else INDEX_FIRST if idx < val else VALUE_FIRST
+        result = core.run(spec)
     return StoreHabits(order, False)
 
 
