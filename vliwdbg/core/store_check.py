@@ -35,6 +35,10 @@ from machine.problem import Problem
 #: How a kernel orders an element's two stores of a round (see store_order).
 INDEX_FIRST, VALUE_FIRST, TOGETHER = "index first", "value first", "together"
 
+#: The longest run store_habits makes (a fixed budget, so the habits stay a fact of the
+#: program): ten times the take-home's baseline, the slowest kernel there is.
+HABITS_BUDGET = 2_000_000
+
 #: The regions judged, with the trace key of the reference's value after each round.
 ROUND_KEYS = {"values": "hashed_val", "indices": "wrapped_idx"}
 
@@ -303,11 +307,13 @@ def store_habits(
     prepared: Prepared, problem: Problem, check: StoreCheck, max_steps: int, compares: bool = True
 ) -> StoreHabits:
     """The kernel's StoreHabits, from a run up to the first word stored twice (or the end).
-    A fact of the program and the problem, so every position is judged alike. The run
-    checks compares as the session does (so it shares the session's compiled bundles) and
+    A fact of the program and the problem, so every position is judged alike; past
+    HABITS_BUDGET steps (a runaway) the order found so far is kept. The run checks
+    compares as the session does (so it shares the session's compiled bundles) and
     steps over any that fail: a compare never changes a word."""
     initial = list(problem.initial)
     core = Core(prepared, initial, value_trace=problem.value_trace, enable_pause=False, enable_debug=compares)
+    max_steps = min(max_steps, HABITS_BUDGET)
     spec = StopSpec(watch_mem=check.words, store_mem=check.words, max_steps=max_steps)
     skip = replace(spec, skip_first_debug=True)
     first: dict[tuple[str, int], int] = {}

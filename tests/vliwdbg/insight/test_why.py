@@ -144,3 +144,23 @@ def test_why_with_no_loc_on_a_correct_run_says_so() -> None:
         pass
     result = console.run("why")
     assert result.error is not None and "every output word matches the reference" in result.error
+
+
+def test_the_first_wrong_value_line_names_the_source_line_when_the_session_knows_it() -> None:
+    """`first wrong value: pc P ENGINE N wrote WORD = V (step S, cycle C) at FILE:LINE; ...`:
+    the place comes from session.slot_where (the source map), asked for the slot named."""
+    session, console = _open("bug_hash_const")
+    while session.resume().kind != "divergence":
+        pass
+    asked = []
+
+    def slot_where(pc: int, engine: str, index: int) -> str:
+        asked.append((pc, engine, index))
+        return f" at builder.py:{pc}"
+
+    session.slot_where = slot_where  # what the source map answers, once it has one
+    last = console.run("why").output[-1]
+    pc, engine, index = _slots(session, "^", "t10", f"v{0xC761C23C ^ 0x10:x}")[0]
+    assert (pc, engine, index) in asked
+    assert last.startswith(f"first wrong value: pc {pc} {engine} {index} wrote t10[0] = ")
+    assert f"(step {pc}, cycle {pc}) at builder.py:{pc}; it read " in last
