@@ -34,6 +34,8 @@ class Judge:
         self.session = session
         self.compare_stop: Stop | None = None
         self._habits: tuple[object, StoreHabits] | None = None
+        #: (step, the bad words) of the last stop the store check made: `why` starts there.
+        self.bad_stores: tuple[int, list[BadStore]] | None = None
 
     def _holds(self, expr: Expr) -> bool:
         value = expr.evaluate(self.session)
@@ -75,7 +77,7 @@ class Judge:
 
     def store_habits(self) -> StoreHabits:
         """How the kernel stores its output words, learnt once per program (a run of its
-        own, up to the first word stored twice)."""
+        own, up to a word of each region stored twice, or the end)."""
         prepared = self.session.prepared
         if self._habits is None or self._habits[0] is not prepared:
             session = self.session
@@ -94,6 +96,7 @@ class Judge:
         )
 
     def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
+        self.bad_stores = (self.session.step, list(bad))
         origin = self._store_origin(bad[0].addr)
         where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
         return bad_store_text(bad, where)

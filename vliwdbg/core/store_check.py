@@ -170,8 +170,7 @@ class StoreCheck:
         if habits is not None and habits.once:
             joint: tuple[int | None, int | None] | None = self._once(region, i, w)
         else:
-            order = None if habits is None else habits.order
-            joint = None if mem is None else self._joint(region, i, w, mem, order, together, old_stage)
+            joint = None if mem is None else self._joint(region, i, w, mem, habits, together)
         belongs = None if joint is None else joint[0]
         if belongs is not None and (region == "indices" or (habits is not None and habits.once)):
             next_word: tuple[int, int] | None = (belongs, sequence[belongs])
@@ -196,15 +195,26 @@ class StoreCheck:
             region, i, w.addr, w.old, w.new, old_stage, new_stage, next_word, (other_region, joint[1])
         )
 
+    def store_round(
+        self, region: str, element: int, old: int, new: int, mem: Sequence[int], habits: StoreHabits | None
+    ) -> int | None:
+        """The stage a store of `new` over `old` belongs to, with `mem` the memory after it:
+        the stage after the old value word's; for an index word, the round the element's
+        value word shows, in the kernel's order (None: not known)."""
+        if region == "values":
+            old_stage = self.first_stage(region, element, old)
+            return None if old_stage is None or old_stage >= self.rounds else old_stage + 1
+        start = self.spans[region][0]
+        return self._joint(region, element, Write("m", start + element, old, new), mem, habits, False)[0]
+
     def _joint(
         self,
         region: str,
         i: int,
         w: Write,
         mem: Sequence[int],
-        order: str | None,
+        habits: StoreHabits | None,
         together: bool,
-        old_stage: int | None,
     ) -> tuple[int | None, int | None]:
         """(the stage the store belongs to, None when not known; the stage the element's
         other word shows when it disagrees with the store, else None).
@@ -212,17 +222,22 @@ class StoreCheck:
         An element's index and value stores of one round come together, in the kernel's
         order: stored in one bundle, or the index first, both words show the same round
         after the later one; value first, the index lags one round between the two. While
-        the value word is still the initial one, an index store says nothing (a kernel may
-        store indices each round and values only at the end), and neither does a value
-        store while the index word is (a kernel may never store indices)."""
+        the value word is still the initial one, an index store says nothing unless the
+        kernel stores its values each round, index first (then it is round 1's); and a
+        value store says nothing while the index word is the initial one, unless the kernel
+        stores indices first (a kernel may never store indices)."""
+        order = None if habits is None else habits.order
+        repeat_values = habits is not None and "values" in habits.repeated
         if region == "indices":
             start, _ = self.spans["values"]
             shown = self.stages("values", i, mem[start + i])
-            if not shown or shown == [0]:
+            if not shown:
                 return None, None
             v = shown[-1]
+            if v == 0 and not (order == INDEX_FIRST and repeat_values):
+                return None, None
             if together or order == VALUE_FIRST:
-                belongs: int | None = v
+                belongs: int | None = v or None
             elif order == INDEX_FIRST:
                 belongs = v + 1 if v < self.rounds else None
             else:
@@ -296,48 +311,57 @@ class StoreCheck:
 class StoreHabits:
     """How a kernel stores its output words, learnt from a run of its own: `order` of an
     element's index and value stores in a round (INDEX_FIRST, VALUE_FIRST, TOGETHER in one
-    bundle, None: it never stores both); `once`, whether every word is stored only once
-    (a kernel that stores its results at the end: each store is the last round's)."""
+    bundle, None: it never stores both); `repeated`, the regions some word of which it
+    stores more than once (a region it stores each round)."""
 
     order: str | None
-    once: bool
+    repeated: frozenset[str] = frozenset()
+    stored: bool = True
+
+    @property
+    def once(self) -> bool:
+        """Whether the kernel stores every word at most once (its results at the end: each
+        store is the last round's)."""
+        return self.stored and not self.repeated
 
 
 def store_habits(
     prepared: Prepared, problem: Problem, check: StoreCheck, max_steps: int, compares: bool = True
 ) -> StoreHabits:
-    """The kernel's StoreHabits, from a run up to the first word stored twice (or the end).
-    A fact of the program and the problem, so every position is judged alike; past
-    HABITS_BUDGET steps (a runaway) the order found so far is kept. The run checks
-    compares as the session does (so it shares the session's compiled bundles) and
-    steps over any that fail: a compare never changes a word."""
+    """The kernel's StoreHabits, from a run up to the point where a word of each region has
+    been stored twice (or the end). A fact of the program and the problem, so every position
+    is judged alike; past HABITS_BUDGET steps (a runaway) what was found so far is kept.
+    The run checks compares as the session does (so it shares the session's compiled
+    bundles) and steps over any that fail: a compare never changes a word."""
     initial = list(problem.initial)
     core = Core(prepared, initial, value_trace=problem.value_trace, enable_pause=False, enable_debug=compares)
     max_steps = min(max_steps, HABITS_BUDGET)
     spec = StopSpec(watch_mem=check.words, store_mem=check.words, max_steps=max_steps)
     skip = replace(spec, skip_first_debug=True)
     first: dict[tuple[str, int], int] = {}
+    repeated: set[str] = set()
     order = None
     result = core.run(spec)
-    while core.steps < max_steps:
+    while core.steps < max_steps and len(repeated) < 2:
         if result.reason == "compare":
             result = core.run(skip)
             continue
         if result.reason != "watch":
-            return StoreHabits(order, result.reason in ("end", "halt") and bool(first))
+            break
         for w in result.changes:
             place = check.locate(w.addr)
             if place is None:
                 continue
-            if place in first:
-                return StoreHabits(order, False)
-            first[place] = core.steps
             region, i = place
+            if place in first:
+                repeated.add(region)
+                continue
+            first[place] = core.steps
             if order is None and ("values" if region == "indices" else "indices", i) in first:
                 idx, val = first[("indices", i)], first[("values", i)]
                 order = TOGETHER if idx == val else INDEX_FIRST if idx < val else VALUE_FIRST
         result = core.run(spec)
-    return StoreHabits(order, False)
+    return StoreHabits(order, frozenset(repeated), bool(first))
 
 
 def stage_text(stage: int, region: str = "values") -> str:

@@ -473,12 +473,16 @@ def _root_want(session: Session, walk: _Walk, addr: int) -> tuple[int | None, in
     if step is None:
         return None, problem.initial[addr]
     walk.query.at(step)
-    before = check.first_stage(region, element, walk.query.core.mem[addr])
+    old = walk.query.core.mem[addr]
+    before = check.first_stage(region, element, old)
     habits = session.judge.store_habits()
     if habits.once:
         return problem.rounds - 1, problem.final[addr]
-    if habits.order is not None and before is not None and before < problem.rounds:
-        return before, check.word_at(region, element, before + 1)
+    if habits.order is not None:
+        walk.query.at(step + 1)
+        stage = check.store_round(region, element, old, word, walk.query.core.mem, habits)
+        if stage is not None:
+            return stage - 1, check.word_at(region, element, stage)
     now = check.last_stage(region, element, word)
     if now is not None and (before is None or now >= before):
         return max(0, now - 1), word
@@ -513,9 +517,15 @@ def _at_end(session: Session) -> bool:
 
 def _default_word(session: Session) -> tuple[str, int, str]:
     """The first output word (values, then indices) that differs from the reference's final
-    memory at the end of the run, or, before the end, that no round of the reference has."""
+    memory at the end of the run; before it, the word the store check just stopped at, or
+    else the first that no round of the reference has, or an index word out of step with
+    its element's value word."""
     check = session.store_check
     at_end = _at_end(session)
+    stopped = session.judge.bad_stores
+    if stopped is not None and stopped[0] == session.step and not at_end:
+        first = stopped[1][0]
+        return "m", first.addr, f"{first.region}[{first.element}]"
     for region in ("values", "indices"):
         start, length = session.regions[region]
         for i in range(length):
@@ -532,9 +542,7 @@ def _default_word(session: Session) -> tuple[str, int, str]:
             if check.apart(i, session.mem, habits):
                 return "m", start + i, f"indices[{i}]"
     where = (
-        "at the end of the run"
-        if at_end
-        else "here (each holds some round's value, in step with its element's other word)"
+        "at the end of the run" if at_end else "here (each holds some round's value, in step with its pair)"
     )
     raise WhyError(f"every output word matches the reference {where}; name a LOC to ask about one")
 

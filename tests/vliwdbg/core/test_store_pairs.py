@@ -76,20 +76,19 @@ def test_a_wrong_wrap_bound_stops_at_its_first_wrong_index_store_naming_its_roun
     assert f'after round {r + 1} the index is {expected} = ref({r}, {element}, "wrapped_idx")' in stop.message
 
 
-def test_swapped_select_operands_stop_right_after_the_first_wrong_index_store() -> None:
+def test_swapped_select_operands_stop_at_the_first_wrong_index_store() -> None:
     """The swapped select stores 0, a legal index, over 0 in the first pass: no word
-    changes. The value store of the same pass shows round 1 while the index, stored before
-    it, still shows the start."""
+    changes, yet the kernel stores index then value each round, so the index stored before
+    round 1's value must be round 1's."""
     session = _open(DENSE / "bug_select_swap.py")
-    index_pc, value_pc = _store_slots(session, "idx")[0], _store_slots(session, "val")[0]
-    assert index_pc < value_pc
+    index_pc = _store_slots(session, "idx")[0]
     stop = session.resume()
     while stop.kind == "pause":
         stop = session.resume()
-    assert stop.kind == "divergence" and stop.step == value_pc + 1
+    assert stop.kind == "divergence" and stop.step == index_pc + 1
     expected = session.problem.value_trace[(0, 0, "wrapped_idx")]
-    assert stop.message.startswith("divergence: store to values[0] wrote ")
-    assert "indices[0] holds the initial index" in stop.message
+    assert stop.message.startswith("divergence: store to indices[0] wrote 0, ")
+    assert "values[0] holds the initial value" in stop.message
     assert f'after round 1 the index is {expected} = ref(0, 0, "wrapped_idx")' in stop.message
 
 
@@ -144,7 +143,8 @@ def _judge(habits: StoreHabits, region: str, old: int, new: int, value: int, ind
 
 def test_the_order_decides_which_lag_is_allowed() -> None:
     values, indices = _words(2)
-    index_first, value_first = StoreHabits(INDEX_FIRST, False), StoreHabits(VALUE_FIRST, False)
+    each_round = frozenset({"values", "indices"})
+    index_first, value_first = StoreHabits(INDEX_FIRST, each_round), StoreHabits(VALUE_FIRST, each_round)
     # Index first: the index store of round 2 comes while the value shows round 1.
     assert _judge(index_first, "indices", indices[1], indices[2], values[1], indices[2]) == []
     # ... and an index store that repeats round 1's index then is wrong.
@@ -160,7 +160,7 @@ def test_the_order_decides_which_lag_is_allowed() -> None:
 
 def test_a_kernel_that_stores_once_must_store_the_last_round() -> None:
     values, _ = _words(4)
-    once = StoreHabits(VALUE_FIRST, True)
+    once = StoreHabits(VALUE_FIRST)
     assert _judge(once, "values", values[0], values[3], values[3], 0, i=4) == []
     (stale,) = _judge(once, "values", values[0], values[2], values[2], 0, i=4)
     assert stale.new_stage == 2 and stale.next_word == (3, values[3]) and stale.last_only
