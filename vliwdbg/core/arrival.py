@@ -10,6 +10,7 @@ effects; `arrive` counts hits and builds the Stop.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,8 @@ class Judge:
         self.session = session
         self.compare_stop: Stop | None = None
         self._habits: tuple[object, StoreHabits] | None = None
+        #: Session.warm_up may learn the habits on a worker thread while a move needs them.
+        self._habits_lock = threading.Lock()
         #: (step, the bad words) of the last stop the store check made: `why` starts there.
         self.bad_stores: tuple[int, list[BadStore]] | None = None
 
@@ -79,12 +82,13 @@ class Judge:
         """How the kernel stores its output words, learnt once per program (a run of its
         own, up to a word of each region stored twice, or the end)."""
         prepared = self.session.prepared
-        if self._habits is None or self._habits[0] is not prepared:
-            session = self.session
-            check, limit = session.store_check, session.options.max_steps
-            habits = store_habits(prepared, session.problem, check, limit, session.compares)
-            self._habits = (prepared, habits)
-        return self._habits[1]
+        with self._habits_lock:
+            if self._habits is None or self._habits[0] is not prepared:
+                session = self.session
+                check, limit = session.store_check, session.options.max_steps
+                habits = store_habits(prepared, session.problem, check, limit, session.compares)
+                self._habits = (prepared, habits)
+            return self._habits[1]
 
     def _cycle_reached(self, move_cycle: int | None) -> bool:
         """Whether the bundle just run reached a cycle target: the engine reports a watched

@@ -204,9 +204,12 @@ class Session:
         without this the first step pays it. Opening a session leaves it out so that a
         launch does not wait for it; a view calls this from a worker thread once its first
         screen is up. A move that needs the index meanwhile waits for this build rather
-        than making a second one; calling it again costs nothing."""
+        than making a second one; calling it again costs nothing. With the store check on,
+        the kernel's store habits are learnt here too (see Judge.store_habits)."""
         with self._index_lock:
             self.prepared.access_index()
+        if self.check_stores:
+            self.judge.store_habits()
 
     def _ready_to_watch(self) -> None:
         """Before a drive: the access index, if the drive watches words (see warm_up)."""
