@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 SMALL = 1 << 16
 #: How deep the test "made only from constants" looks before calling a value data.
 CONST_DEPTH = 8
+#: How deep a small value's making is checked against the reference's ways.
+MADE_DEPTH = 4
 #: The longest path the walk follows.
 MAX_PATH = 2000
 
@@ -299,9 +301,7 @@ class _Walk:
             through.want, through.round, through.want_name = v.want, v.round, v.want_name
             return through
         best = self._best_way(v, data)
-        if best is None or (
-            v.want is None and not any(e is not None and self.strong(v.element, i.value) for i, e in best[2])
-        ):
+        if best is None:
             return self._step_back_loose(v)
         entry, names, matched = best
         v.should = entry
@@ -340,10 +340,12 @@ class _Walk:
         return None
 
     def _best_way(self, v: Value, data: list[Value]) -> tuple[Entry, frozenset[str], list] | None:
-        """The reference entry and way that explain v's slot best: most data inputs equal to
-        the way's data of the entry's round (a large value counts double: it does not match
-        by chance), then a way that, fed the reference's data and v's constants, gives the
-        entry, then v's own round."""
+        """The reference entry and way that explain v's slot best, by, in turn: the entry
+        the path names (among those with v's reference value); data inputs equal to a large
+        value of the way's data in the entry's round (such a value does not match by
+        chance); inputs equal to small values made as the reference makes them (_made_as);
+        a way that, fed the reference's data and v's constants, gives the entry; v's own
+        round."""
         assert v.element is not None and v.op is not None
         if not data:
             return None
@@ -362,38 +364,89 @@ class _Walk:
                     if way_op != family or len(names) > len(data):
                         continue
                     matched = []
-                    score = 0
+                    strong = weak = 0
+                    used: dict[str, tuple[str, int]] = {}
                     for i in data:
                         found = None
                         for n in names:
+                            if used.get(n, (i.space, i.addr)) != (i.space, i.addr):
+                                continue  # a name is one word: two words cannot both be it
                             e = self.index.entry(v.element, entry.round, n)
-                            if e is not None and e.value == i.value:
+                            if e is not None and e.value == i.value and self._made_as(i, e):
                                 found = e
+                                used[n] = (i.space, i.addr)
                                 break
                         matched.append((i, found))
                         if found is not None:
-                            score += 2 if self.strong(v.element, i.value) else 1
+                            if self.strong(v.element, i.value):
+                                strong += 1
+                            else:
+                                weak += 1
                     rank = (
-                        score,
-                        self._consistent(v, entry, names, matched),
                         same_entry(entry, v.want_name),
+                        strong,
+                        weak,
+                        self._consistent(v, entry, names, matched),
                         entry.round == v.round,
                         len(names),
                     )
                     if best is None or rank > best[0]:
                         best = (rank, entry, names, matched)
-            if best is not None:
+            if best is not None and (v.want is not None or best[0][1] > 0):
                 return best[1], best[2], best[3]
         return None
+
+    def _made_as(self, v: Value, entry: Entry, depth: int = 0) -> bool:
+        """Whether v, equal to the reference's entry, is that entry and no coincidence: a
+        strong value is; a small one only when its slot makes it the way the reference does,
+        from data that are themselves so made (a few levels deep), through stores, loads and
+        copies. A wrong index 3 that is some round's idx+1 was made from a wrong bit."""
+        assert v.element is not None
+        if depth > MADE_DEPTH or self.strong(v.element, v.value):
+            return True
+        self.expand(v)
+        if v.step is None or v.op is None:
+            return True
+        data = [
+            i for i in v.inputs if not self.is_constant(i) and (i.element is None or i.element == v.element)
+        ]
+        through = self._pass_through(v, data)
+        if through is not None:
+            return self._made_as(through, entry, depth + 1)
+        family = "load" if v.engine == "load" else op_family(v.op)
+        for alias in self.index.matches(v.element, entry.value, (entry.round, entry.round - 1)):
+            if alias != entry and not same_entry(alias, (entry.round, entry.name)):
+                continue
+            for way_op, names in alias.ways:
+                if way_op != family or len(names) > len(data) or not data:
+                    continue
+                used: dict[str, tuple[str, int]] = {}
+                for i in data:
+                    for n in names:
+                        if used.get(n, (i.space, i.addr)) != (i.space, i.addr):
+                            continue
+                        e = self.index.entry(v.element, alias.round, n)
+                        if e is not None and e.value == i.value and self._made_as(i, e, depth + 1):
+                            used[n] = (i.space, i.addr)
+                            break
+                    else:
+                        break
+                else:
+                    return True
+        return False
 
     def strong(self, element: int, value: int) -> bool:
         """Whether a match of this value is evidence on its own: a large value the
         reference has for the element in one round only (a round's `val` is the round
-        before's `hashed`, so two rounds in a row count as one). The root's node value comes
-        back after every wrap, so it is no such evidence."""
+        before's `hashed`, so two rounds in a row count as one), and not a node's value: a
+        kernel on a wrong path reads nodes the reference reads in other rounds (the root's
+        after every wrap)."""
         if value < SMALL:
             return False
-        rounds = {e.round for e in self.index.matches(element, value)}
+        found = self.index.matches(element, value)
+        if any(e.name == "node_val" for e in found):
+            return False
+        rounds = {e.round for e in found}
         return bool(rounds) and max(rounds) - min(rounds) <= 1
 
     def _consistent(self, v: Value, entry: Entry, names: frozenset[str], matched: list) -> bool:

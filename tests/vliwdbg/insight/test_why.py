@@ -164,3 +164,33 @@ def test_the_first_wrong_value_line_names_the_source_line_when_the_session_knows
     assert (pc, engine, index) in asked
     assert last.startswith(f"first wrong value: pc {pc} {engine} {index} wrote t10[0] = ")
     assert f"(step {pc}, cycle {pc}) at builder.py:{pc}; it read " in last
+
+
+OTHER_SIZES = [ProblemSize(2, 5, 8, 13), ProblemSize(3, 16, 16, 2), ProblemSize(5, 9, 16, 8)]
+
+
+@pytest.mark.parametrize("size", OTHER_SIZES)
+@pytest.mark.parametrize(
+    ("name", "op", "operand"),
+    [
+        ("bug_hash_const", "^", f"v{0xC761C23C ^ 0x10:x}"),
+        ("bug_hash_const_loop", "^", f"v{0xC761C23C ^ 0x10:x}"),
+        ("bug_fused_const", "multiply_add", "v20"),
+        ("bug_derived_const", "+", "vnode_base"),
+        ("bug_mask", "&", "v2"),
+        ("bug_wrap_bound", "<", "vbound"),
+        ("bug_select_swap", "vselect", "cond"),
+    ],
+)
+def test_why_names_a_slot_with_the_slip_at_other_sizes_and_seeds(name, op, operand, size):
+    """Other trees, round counts and seeds put the coincidences elsewhere (a wrong index
+    equal to some round's idx+1, a node the reference reads in another round): the slot
+    named still holds the slip."""
+    session = Session.open(str(DENSE / f"{name}.py"), RunOptions(size))
+    console = Console(session)
+    while session.resume().kind != "divergence":
+        pass
+    last = console.run("why").output[-1]
+    assert last.startswith("first wrong value: pc ")
+    slot = _slot_ops(session, last)
+    assert slot[0] == op and session.scratch_names[operand][0] in slot[1:]
