@@ -21,7 +21,14 @@ later. For such a kernel the check is switched off.
 
 When the old word is no stage at all (the run went on past an earlier divergence, or the
 check was off), there is nothing to move forward from, and any stage's value is accepted.
-Only changes are judged: a store of the word already there is no event.
+
+A word alone cannot tell a wrong index that is a legal index of another round (0, the start
+and the index after every wrap) from a right one. So an element's two words are also judged
+together: the round the value word shows and the round the index word shows must agree, in
+the order the kernel stores them (StoreHabits, learnt once by a run of the kernel's own: an
+index stored before or after its round's value, in one bundle, or each word stored once, at
+the end). That pairing judges stores that change nothing too (0 stored over 0 where the
+reference's index is 2): the engine reports every store to an index word (StopSpec.store_mem).
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from dataclasses import dataclass, replace
 from machine.engine import Core, Prepared, StopSpec, Write
 from machine.problem import Problem
 
-#: How a kernel orders an element's two stores of a round (see store_order).
+#: How a kernel orders an element's two stores of a round (see store_habits).
 INDEX_FIRST, VALUE_FIRST, TOGETHER = "index first", "value first", "together"
 
 #: The longest run store_habits makes (a fixed budget, so the habits stay a fact of the

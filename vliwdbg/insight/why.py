@@ -10,9 +10,16 @@ value made only from constants (a hash constant, a mask, an address base) is not
 alone: if it is wrong, the first data value that uses it is wrong while everything it read
 is right or constant, and that slot is the one named.
 
-A small value (a bit, an index) matches some reference value by chance all too often, so it
-counts as right only when the slot that made it, from the inputs it read, would make that
-reference value (the entries' ways). A large value is trusted on its own.
+Each value is judged for the round its path implies, not for any round whose value happens
+to be equal: the output word's round is known (the last at the end of the run; before it,
+the round the store belongs to), and walking back from a value the reference has in round R,
+its slot is matched against the entries of rounds R and R-1 with that value which an op
+like its own makes (the entries' ways), and its inputs are judged against that entry's data
+of the same round. The input that differs is followed, with the value the reference has
+there. Where no value is known yet (a wrong word stored before the end), wrong values are
+followed until an input that only one round has (a large value of the hash chain) places
+the path in a round. A small value (a bit, an index) matches some reference value by chance
+all too often, so it counts only when its own slot made it the way the reference does.
 
 It runs on the history (provenance.py's query: a core of its own, checkpoints borrowed), so
 the session does not move.
