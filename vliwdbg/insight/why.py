@@ -264,6 +264,7 @@ class _Walk:
             self.judge(root)
         path = [root]
         if root.right:
+            self.expand(root)
             return Answer("", path, True, [])
         v = root
         while len(path) < MAX_PATH:
@@ -296,7 +297,12 @@ class _Walk:
         if v.step is None:
             return None
         if v.element is None:
-            return self._step_back_loose(v)
+            v.element = self._element_of_inputs(v)
+            if v.element is None:
+                return self._step_back_loose(v)
+            for i in v.inputs:
+                if i.element is None:
+                    i.element = v.element
         data = []
         for i in v.inputs:
             if self.is_constant(i):
@@ -326,6 +332,18 @@ class _Walk:
         nxt.want = None if found is None else found.value
         nxt.want_name = None if found is None else (found.round, found.name)
         return nxt
+
+    def _element_of_inputs(self, v: Value) -> int | None:
+        """The element a value serves, from an input that only one element's reference has
+        (a scratch LOC's element is found on the way back, at the first such value)."""
+        for i in v.inputs:
+            if i.element is not None:
+                return i.element
+            if i.value >= SMALL:
+                elements = {e for e, entry in self.index.owners(i.value) if entry.name != "node_val"}
+                if len(elements) == 1:
+                    return elements.pop()
+        return None
 
     def _step_back_loose(self, v: Value) -> Value | None:
         """Without a reference value to aim at: each input judged on its own."""

@@ -194,3 +194,24 @@ def test_why_names_a_slot_with_the_slip_at_other_sizes_and_seeds(name, op, opera
     assert last.startswith("first wrong value: pc ")
     slot = _slot_ops(session, last)
     assert slot[0] == op and session.scratch_names[operand][0] in slot[1:]
+
+
+def test_why_on_a_scratch_temporary_mid_run_finds_its_element_on_the_way_back() -> None:
+    """t10 is a temporary of the hash, with no address to say which element it serves; the
+    walk learns the element from the first value on its way that only one element has."""
+    session, console = _open("bug_mask")
+    r = _first_round(session, 0, _mask_differs)
+    pc, engine, index = _slots(session, "&", "bit0", "v2")[r]
+    console.run(f"goto step {pc + 25}")
+    last = console.run("why t10[0]").output[-1]
+    assert last.startswith(f"first wrong value: pc {pc} {engine} {index} wrote bit0[0] = ")
+
+
+def test_a_right_word_shows_the_slot_that_wrote_it() -> None:
+    session, console = _open("correct_wide")
+    console.run("goto step 10")
+    first = console.run("why val0[3]").output[0]
+    val0 = session.scratch_names["val0"][0]
+    vload = next(pc for pc, b in enumerate(session.program) for s in b.get("load", ()) if s[:2] == ("vload", val0))
+    assert first.startswith(f"val0[3] = {session.problem.initial[session.regions['values'][0] + 3]}: step ")
+    assert f"pc {vload} load[" in first
