@@ -212,6 +212,7 @@ def test_a_right_word_shows_the_slot_that_wrote_it() -> None:
     console.run("goto step 10")
     first = console.run("why val0[3]").output[0]
     val0 = session.scratch_names["val0"][0]
-    vload = next(pc for pc, b in enumerate(session.program) for s in b.get("load", ()) if s[:2] == ("vload", val0))
+    loads = [(pc, slot) for pc, bundle in enumerate(session.program) for slot in bundle.get("load", ())]
+    vload = next(pc for pc, slot in loads if slot[:2] == ("vload", val0))
     assert first.startswith(f"val0[3] = {session.problem.initial[session.regions['values'][0] + 3]}: step ")
     assert f"pc {vload} load[" in first
