@@ -233,7 +233,7 @@ class StoreCheck:
         kernel stores its values each round, index first (then it is round 1's); and a
         value store says nothing while the index word is the initial one, unless the kernel
         stores indices first (a kernel may never store indices)."""
-        order = None if habits is None else habits.order
+        order = None if habits is None else habits.order_of(i)
         repeat_values = habits is not None and "values" in habits.repeated
         if region == "indices":
             start, _ = self.spans["values"]
@@ -280,7 +280,7 @@ class StoreCheck:
         indices = self.stages("indices", element, mem[ist + element])
         if not values or not indices or values == [0]:
             return False
-        order = None if habits is None else habits.order
+        order = None if habits is None else habits.order_of(element)
         if habits is not None and habits.once:
             return False
         v = values[-1]
@@ -324,6 +324,16 @@ class StoreHabits:
     order: str | None
     repeated: frozenset[str] = frozenset()
     stored: bool = True
+    #: (element, order) for each element whose two words were both stored in the learning
+    #: run: a scheduler may order one element's stores otherwise than another's.
+    orders: tuple[tuple[int, str], ...] = ()
+
+    def order_of(self, element: int) -> str | None:
+        """The element's own order when it was seen, else the first element's."""
+        for i, order in self.orders:
+            if i == element:
+                return order
+        return self.order
 
     @property
     def once(self) -> bool:
@@ -347,7 +357,7 @@ def store_habits(
     skip = replace(spec, skip_first_debug=True)
     first: dict[tuple[str, int], int] = {}
     repeated: set[str] = set()
-    order = None
+    orders: dict[int, str] = {}
     result = core.run(spec)
     while core.steps < max_steps and len(repeated) < 2:
         if result.reason == "compare":
@@ -364,11 +374,12 @@ def store_habits(
                 repeated.add(region)
                 continue
             first[place] = core.steps
-            if order is None and ("values" if region == "indices" else "indices", i) in first:
+            if ("values" if region == "indices" else "indices", i) in first:
                 idx, val = first[("indices", i)], first[("values", i)]
-                order = TOGETHER if idx == val else INDEX_FIRST if idx < val else VALUE_FIRST
+                orders[i] = TOGETHER if idx == val else INDEX_FIRST if idx < val else VALUE_FIRST
         result = core.run(spec)
-    return StoreHabits(order, frozenset(repeated), bool(first))
+    order = next(iter(orders.values()), None)
+    return StoreHabits(order, frozenset(repeated), bool(first), tuple(orders.items()))
 
 
 def stage_text(stage: int, region: str = "values") -> str:

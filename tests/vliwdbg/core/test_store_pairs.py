@@ -105,6 +105,7 @@ def test_rcontinue_stops_where_continue_stopped(name: str) -> None:
     [
         (DENSE / "correct_loop.py", SIZE),
         (DENSE / "correct_loop.py", ProblemSize(height=2, rounds=7, batch_size=16)),
+        (DENSE / "correct_loop_mixed.py", SIZE),  # odd groups store value first: orders per element
         (DENSE / "correct_wide.py", SIZE),
         (DENSE / "correct_plus1.py", ProblemSize(height=3, rounds=9, batch_size=16)),
         (FIXTURES / "own_problem" / "wide_kernel.py", ProblemSize(height=3, rounds=5, batch_size=16)),

@@ -124,7 +124,7 @@ def test_why_names_the_exact_slot_and_step(name, op, dest, operand, element, rou
     assert f"(step {step}, cycle " in last
 
 
-@pytest.mark.parametrize("name", ["correct_wide", "correct_plus1", "correct_loop"])
+@pytest.mark.parametrize("name", ["correct_wide", "correct_plus1", "correct_loop", "correct_loop_mixed"])
 def test_correct_kernels_match_and_never_stop(name: str) -> None:
     session, console = _open(name)
     kinds = set()
