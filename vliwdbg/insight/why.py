@@ -315,7 +315,10 @@ class _Walk:
             return through
         best = self._best_way(v, data)
         if best is None:
-            return self._step_back_loose(v)
+            wrong = self._step_back_loose(v)
+            if wrong is None and v.want is not None:
+                v.should = self._wanted_entry(v)
+            return wrong
         entry, names, matched = best
         v.should = entry
         for i, e in matched:
@@ -332,6 +335,15 @@ class _Walk:
         nxt.want = None if found is None else found.value
         nxt.want_name = None if found is None else (found.round, found.name)
         return nxt
+
+    def _wanted_entry(self, v: Value) -> Entry | None:
+        """The reference entry v should have held: the one its path names, else one of v's
+        rounds with that value."""
+        assert v.element is not None and v.want is not None
+        rounds = None if v.round is None else (v.round, v.round - 1)
+        found = self.index.matches(v.element, v.want, rounds)
+        named = [e for e in found if same_entry(e, v.want_name)]
+        return (named or found or [None])[0]
 
     def _element_of_inputs(self, v: Value) -> int | None:
         """The element a value serves, from an input that only one element's reference has
@@ -377,7 +389,8 @@ class _Walk:
         family = "load" if v.engine == "load" else op_family(v.op)
         windows: list[tuple[int, ...] | None] = [None]
         if v.round is not None:
-            windows.insert(0, (v.round, v.round - 1))
+            # With the reference's value known, other rounds only hold coincidences.
+            windows = [(v.round, v.round - 1)] if v.want is not None else [(v.round, v.round - 1), None]
         for rounds in windows:
             if v.want is not None:
                 candidates = self.index.matches(v.element, v.want, rounds)

@@ -216,3 +216,18 @@ def test_a_right_word_shows_the_slot_that_wrote_it() -> None:
     vload = next(pc for pc, slot in loads if slot[:2] == ("vload", val0))
     assert first.startswith(f"val0[3] = {session.problem.initial[session.regions['values'][0] + 3]}: step ")
     assert f"pc {vload} load[" in first
+
+
+def test_a_missing_wrap_names_the_slot_that_left_the_index_past_the_tree() -> None:
+    """broken_three_lane never wraps: the last slot that made the stored index made the
+    round's next index, where the reference has the wrapped one."""
+    fixture = Path(__file__).parents[2] / "fixtures" / "kernels" / "broken_three_lane.py"
+    options = RunOptions(ProblemSize(height=2, rounds=3, batch_size=8), debug=False)
+    session = Session.open(str(fixture), options)
+    while session.resume().kind != "divergence":
+        pass
+    trace, n_nodes = session.problem.value_trace, session.problem.n_nodes
+    r = next(r for r in range(3) if trace[(r, 0, "next_idx")] >= n_nodes)
+    last = Console(session).run("why indices[0]").output[-1]
+    assert f"wrote idx_a = {trace[(r, 0, 'next_idx')]} " in last
+    assert last.endswith(f'the reference has 0 = ref({r}, 0, "wrapped_idx") there')
