@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from vliwdbg.commands.console import Console
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 
@@ -36,12 +37,12 @@ def back_to_the_start(session: Session) -> float:
 
 
 def region_stores(session: Session) -> int:
-    """How many bundle executions changed a word of the judged regions (a watched run that
-    passes every change: the count of the engine's watch reports)."""
+    """How many bundle executions the check judges: those that changed a word of the
+    regions or stored an index word (a watched run that passes every report)."""
     from machine.engine import Core, StopSpec
 
     core = Core(session.prepared, list(session.problem.initial), value_trace=session.problem.value_trace)
-    spec = StopSpec(watch_mem=session.store_check.words)
+    spec = StopSpec(watch_mem=session.store_check.words, store_mem=session.store_check.index_words)
     count = 0
     while (reason := core.run(spec).reason) not in ("end", "halt", "fault"):
         count += reason == "watch"
@@ -60,18 +61,22 @@ def main() -> None:
         opening: dict[bool, float] = {}
         for on in (False, True) * args.repeat:
             t0 = time.perf_counter()
-            Session(kernel, problem, check_stores=on)
+            Session(kernel, problem, RunOptions(check_stores=on))
             opening[on] = min(opening.get(on, float("inf")), time.perf_counter() - t0)
         figures = {}
         for on in (False, True):
             forward, backward = [], []
             for _ in range(args.repeat):
-                session = Session(kernel, problem, check_stores=on)
+                session = Session(kernel, problem, RunOptions(check_stores=on))
                 seconds, kind = to_the_end(session)
                 assert kind == "end", f"{name}: stopped at {kind}, not the end"
                 forward.append(seconds)
                 backward.append(back_to_the_start(session))
             figures[on] = (min(forward), min(backward))
+        habits = Session(kernel, problem)
+        t0 = time.perf_counter()
+        learnt = habits.judge.store_habits()
+        learning = time.perf_counter() - t0
         (off_f, off_b), (on_f, on_b) = figures[False], figures[True]
         print(f"{name}: {len(kernel.program):,} bundles, {region_stores(opened):,} region stores")
         print(
@@ -79,6 +84,7 @@ def main() -> None:
             f" on {opening[True] * 1000:7.1f} ms"
             " (the reference's tables and the engine's access index)"
         )
+        print(f"  learning the store order: {learning * 1000:7.1f} ms ({learnt}), once per kernel")
         print(
             f"  continue to the end:     off {off_f * 1000:7.1f} ms, on {on_f * 1000:7.1f} ms"
             f" = {on_f / off_f:.2f}x"

@@ -62,6 +62,8 @@ class StopSpec:
     max_steps: int | None = None
     watch_scratch: frozenset[int] = frozenset()
     watch_mem: frozenset[int] = frozenset()
+    #: Words of watch_mem whose stores are reported even when they leave the word as it was.
+    store_mem: frozenset[int] = frozenset()
     read_scratch: frozenset[int] = frozenset()
     read_mem: frozenset[int] = frozenset()
     predicate: Callable[[Core], bool] | None = None
@@ -684,5 +686,6 @@ def _watched_changes(writes: list[Write] | None, spec: StopSpec) -> list[Write]:
     return [
         w
         for w in writes or ()
-        if w.old != w.new and (w.addr in spec.watch_scratch if w.space == "s" else w.addr in spec.watch_mem)
+        if (w.addr in spec.watch_scratch if w.space == "s" else w.addr in spec.watch_mem)
+        and (w.old != w.new or (w.space == "m" and w.addr in spec.store_mem))
     ]

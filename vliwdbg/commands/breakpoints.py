@@ -34,14 +34,7 @@ def cmd_break_pc(session: Session, args: Args) -> Reply:
     pc = one_number(Args(head.strip(), args.offset), "a pc")
     if not 0 <= pc < len(session.program):
         raise CommandError(f"pc {pc} is outside the program (pcs 0..{len(session.program) - 1})")
-    condition = None
-    if m:
-        cond_text = args.text[m.end() :]
-        condition = expr_arg(session, args, cond_text, args.offset + m.end())
-        if condition.is_list:
-            raise CommandError(
-                f"column {args.offset + m.end() + 1}: a condition must be a number, not a list"
-            )
+    condition = _condition(session, args, m) if m else None
     bp = session.stops.add("pc", args.text, pc=pc, condition=condition)
     return Reply([f"{bp.label()} at pc {pc}" + (f" if {condition.text}" if condition else "")])
 
@@ -72,12 +65,30 @@ def cmd_break_op(session: Session, args: Args) -> Reply:
     return Reply([f"{bp.label()} on op {op} ({where})"])
 
 
+def _condition(session: Session, args: Args, m: re.Match[str]):
+    """The condition after ` if ` (a number, not a list), or a CommandError naming where."""
+    condition = expr_arg(session, args, args.text[m.end() :], args.offset + m.end())
+    if condition.is_list:
+        raise CommandError(f"column {args.offset + m.end() + 1}: a condition must be a number, not a list")
+    return condition
+
+
 def _watch(kind: str) -> Handler:
     def handler(session: Session, args: Args) -> Reply:
-        loc = location_arg(session, args)
-        bp = session.stops.add(kind, loc.text, location=loc)
+        m = _IF.search(args.text)
+        head = Args(args.text[: m.start()], args.offset) if m else args
+        loc = location_arg(session, head)
+        condition = _condition(session, args, m) if m else None
+        text = loc.text + (f" if {condition.text}" if condition else "")
+        bp = session.stops.add(kind, text, location=loc, condition=condition)
         raw = location_words(loc)
-        return Reply([f"{bp.label()}: {loc.text}" + (f" ({raw})" if raw != loc.text else "")])
+        return Reply(
+            [
+                f"{bp.label()}: {loc.text}"
+                + (f" ({raw})" if raw != loc.text else "")
+                + (f" if {condition.text}" if condition else "")
+            ]
+        )
 
     return handler
 
@@ -139,18 +150,20 @@ ROWS: tuple[Command, ...] = (
     ),
     Command(
         "watch",
-        "watch LOC",
-        "stop after a bundle that changed LOC",
+        "watch LOC [if EXPR]",
+        "stop after a bundle that changed LOC (when EXPR then holds)",
         "LOC: a scratch name (its whole register), name[i], s[A], s[A:B], m[A], m[A:B],\n"
-        "or a region element such as values[3]. The stop shows old -> new.",
+        "or a region element such as values[3]. The stop shows old -> new. EXPR is evaluated\n"
+        "after the bundle, on the new values: `watch idx0[3] if idx0[3] >= n_nodes`.",
         _watch("watch"),
         completes="location",
     ),
     Command(
         "rwatch",
-        "rwatch LOC",
-        "stop before a bundle that reads LOC",
-        "LOC as for watch. Reads are the words the bundle's slots actually read.",
+        "rwatch LOC [if EXPR]",
+        "stop before a bundle that reads LOC (when EXPR holds)",
+        "LOC as for watch. Reads are the words the bundle's slots actually read. EXPR is\n"
+        "evaluated before the bundle, as for break pc.",
         _watch("rwatch"),
         completes="location",
     ),

@@ -208,8 +208,23 @@ def cmd_info_program(session: Session, args: Args) -> Reply:
     ]
     if session.last_stop is not None and session.last_stop.kind not in ("steps", "cycle"):
         lines.append(f"last stop: {session.last_stop.message}")
+    lines.append(f"compares: {_COMPARES[session.compares]}")
     lines.append(f"store check: {_STORE_CHECK[session.check_stores]}")
     return Reply(lines)
+
+
+_COMPARES = {
+    True: "on (a debug compare that disagrees with the reference stops a move)",
+    False: "off (debug compares are not checked; `set compares on` to check them)",
+}
+
+
+def cmd_set_compares(session: Session, args: Args) -> Reply:
+    words = args.text.split()
+    if len(words) != 1 or words[0] not in ("on", "off"):
+        raise CommandError("expected on or off" + (f", got {args.text[:20]!r}" if args.text else ""))
+    session.set_compares(words[0] == "on")
+    return Reply([f"compares: {_COMPARES[session.compares]}"])
 
 
 _STORE_CHECK = {
@@ -293,7 +308,8 @@ ROWS: tuple[Command, ...] = (
         "info program",
         "info program",
         "where the run stands, and the last stop",
-        "Also whether the store check is on (`set check-stores`).",
+        "Also whether the store check is on (`set check-stores`) and whether debug compares\n"
+        "are checked (`set compares`).",
         cmd_info_program,
         ("where",),
     ),
@@ -307,5 +323,17 @@ ROWS: tuple[Command, ...] = (
         "rcontinue too. It needs no debug compares in the kernel. Turn it off for a kernel that\n"
         "keeps other words in those regions. `info program` shows the setting.",
         cmd_set_check_stores,
+    ),
+    Command(
+        "set compares",
+        "set compares on|off",
+        "check the kernel's debug compares or not (default on; --no-debug starts off)",
+        "Off, a compare that disagrees with the reference no longer stops a move, so a kernel\n"
+        "with stale compares runs past them without a restart. A compare only reads, so no\n"
+        "state depends on the setting: history stays as it is, going back reaches the same\n"
+        "states, and the setting applies to every move from now on in both directions\n"
+        "(rcontinue no longer stops at a compare either) and to the analyses' replays.\n"
+        "`info program` shows it; a recording replays it as this command.",
+        cmd_set_compares,
     ),
 )

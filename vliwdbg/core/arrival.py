@@ -10,6 +10,7 @@ effects; `arrive` counts hits and builds the Stop.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from vliwdbg.core import stops
 from vliwdbg.core.expr import Expr
 from vliwdbg.core.history import Outcome
 from vliwdbg.core.stops import Breakpoint, Stop
-from vliwdbg.core.store_check import BadStore, bad_store_text
+from vliwdbg.core.store_check import BadStore, StoreHabits, bad_store_text, store_habits
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -33,6 +34,11 @@ class Judge:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.compare_stop: Stop | None = None
+        self._habits: tuple[object, StoreHabits] | None = None
+        #: Session.warm_up may learn the habits on a worker thread while a move needs them.
+        self._habits_lock = threading.Lock()
+        #: (step, the bad words) of the last stop the store check made: `why` starts there.
+        self.bad_stores: tuple[int, list[BadStore]] | None = None
 
     def _holds(self, expr: Expr) -> bool:
         value = expr.evaluate(self.session)
@@ -58,18 +64,31 @@ class Judge:
             )
         if reason == "watch":
             return bool(
-                self.session.stops.watch_hits(result.changes)
+                self.session.stops.watch_hits(result.changes, self._holds)
                 or self._bad_stores(result)
                 or self._cycle_reached(move_cycle)
             )
         if reason == "read":
-            return bool(self.session.stops.read_hits(*self._reads_now()))
+            return bool(self.session.stops.read_hits(*self._reads_now(), self._holds))
         return True
 
     def _bad_stores(self, result: RunResult) -> list[BadStore]:
         if not self.session.check_stores or not result.changes:
             return []
-        return self.session.store_check.judge(result.changes)
+        session = self.session
+        return session.store_check.judge(result.changes, session.core.mem, self.store_habits())
+
+    def store_habits(self) -> StoreHabits:
+        """How the kernel stores its output words, learnt once per program (a run of its
+        own, up to a word of each region stored twice, or the end)."""
+        prepared = self.session.prepared
+        with self._habits_lock:
+            if self._habits is None or self._habits[0] is not prepared:
+                session = self.session
+                check, limit = session.store_check, session.options.max_steps
+                habits = store_habits(prepared, session.problem, check, limit, session.compares)
+                self._habits = (prepared, habits)
+            return self._habits[1]
 
     def _cycle_reached(self, move_cycle: int | None) -> bool:
         """Whether the bundle just run reached a cycle target: the engine reports a watched
@@ -94,6 +113,7 @@ class Judge:
         return self.session.slot_where(fault.pc, fault.engine, fault.slot_index)
 
     def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
+        self.bad_stores = (self.session.step, list(bad))
         origin = self._store_origin(bad[0].addr)
         if origin is None:
             return bad_store_text(bad, None)
@@ -152,8 +172,9 @@ class Judge:
         if reason == "watch":
             return self._watch_arrival(result)
         if reason == "read":
-            bps = self.session.stops.read_hits(*self._reads_now())
-            return self._hit("watchpoint", stops.read_text(bps), bps)
+            bps = self.session.stops.read_hits(*self._reads_now(), self._holds)
+            notes = [stops.condition_note(bp, self._holds) for bp in bps]
+            return self._hit("watchpoint", stops.read_text(bps, notes), bps)
         if reason == "pause":
             index = sum(1 for s in self.session.timeline.pauses if s <= self.session.step)
             ref = {1: self.session.problem.initial, 2: self.session.problem.final}.get(index)
@@ -180,12 +201,14 @@ class Judge:
     def _watch_arrival(self, result: RunResult) -> Stop:
         """After a bundle with watched changes: the store check's divergence, the user's
         watchpoints, the cycle breakpoints it reached, in that order, in one line."""
-        watched = self.session.stops.watch_hits(result.changes)
+        watched = self.session.stops.watch_hits(result.changes, self._holds)
         cycle_bps = self.session.stops.cycle_hits(self.session.cycle)
         bad = self._bad_stores(result)
         parts = [self._bad_store_text(bad)] if bad else []
+        name = self.session.word_name
         parts += [
-            stops.watch_text(bp, ws, self.session.word_name) + self._writer_where(ws) for bp, ws in watched
+            stops.watch_text(bp, ws, name, stops.condition_note(bp, self._holds)) + self._writer_where(ws)
+            for bp, ws in watched
         ]
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))

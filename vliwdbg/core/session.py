@@ -83,6 +83,7 @@ class Session:
         self.opened_kernel = kernel_spec(kernel)
         self.stops = StopTable(kernel.program)
         self.judge = Judge(self)
+        self._compares = options.debug
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
         self.set_check_stores(options.check_stores)
@@ -95,7 +96,7 @@ class Session:
             list(self.problem.initial),
             value_trace=self.problem.value_trace,
             enable_pause=self.options.pause,
-            enable_debug=self.options.debug,
+            enable_debug=self._compares,
         )
         return prepared, core, Timeline(core, **self._timeline_options)
 
@@ -181,9 +182,22 @@ class Session:
         there stops a move (see vliwdbg.core.store_check)."""
         return self._check_stores
 
+    @property
+    def compares(self) -> bool:
+        """Whether the kernel's debug compares are checked: a failing one stops a move."""
+        return self._compares
+
+    def set_compares(self, on: bool) -> None:
+        """Check the debug compares or not from here on. A compare only reads, so no state
+        depends on the setting: checkpoints stay valid and re-execution reaches the same
+        states either way; only where moves (both ways) and replays stop changes."""
+        self._compares = on
+        self.core.enable_debug = on
+
     def set_check_stores(self, on: bool) -> None:
         self._check_stores = on
-        self.stops.set_checked(self.store_check.words if on else frozenset())
+        check = self.store_check
+        self.stops.set_checked(check.words if on else frozenset(), check.index_words if on else frozenset())
 
     def warm_up(self) -> None:
         """Build now what the first move that watches words would otherwise stop to build:
@@ -192,9 +206,12 @@ class Session:
         without this the first step pays it. Opening a session leaves it out so that a
         launch does not wait for it; a view calls this from a worker thread once its first
         screen is up. A move that needs the index meanwhile waits for this build rather
-        than making a second one; calling it again costs nothing."""
+        than making a second one; calling it again costs nothing. With the store check on,
+        the kernel's store habits are learnt here too (see Judge.store_habits)."""
         with self._index_lock:
             self.prepared.access_index()
+        if self.check_stores:
+            self.judge.store_habits()
 
     def _ready_to_watch(self) -> None:
         """Before a drive: the access index, if the drive watches words (see warm_up)."""

@@ -100,6 +100,7 @@ class StopTable:
         self._base: StopSpec | None = None
         self._cycles: list[int] = []
         self._checked: frozenset[int] = frozenset()
+        self._every_store: frozenset[int] = frozenset()
         #: The base spec with a move's target pc added, for the last target asked.
         self._with_pc: tuple[int, StopSpec] | None = None
 
@@ -213,11 +214,13 @@ class StopTable:
         self._base = None
         self._with_pc = None
 
-    def set_checked(self, words: frozenset[int]) -> None:
+    def set_checked(self, words: frozenset[int], every_store: frozenset[int] = frozenset()) -> None:
         """Memory words whose every change the session judges (the store check): watched
-        by the engine like a watchpoint's, though no entry of the table owns them."""
-        if words != self._checked:
+        by the engine like a watchpoint's, though no entry of the table owns them; of
+        those, `every_store` are reported even when a store leaves them as they were."""
+        if words != self._checked or every_store != self._every_store:
             self._checked = words
+            self._every_store = every_store
             self._changed()
 
     # --- what the engine watches --------------------------------------------------------
@@ -241,6 +244,7 @@ class StopTable:
                 pcs=frozenset(self.breakpoint_pcs()),
                 watch_scratch=frozenset(words["watch", "s"]),
                 watch_mem=frozenset(words["watch", "m"] | self._checked),
+                store_mem=self._every_store,
                 read_scratch=frozenset(words["rwatch", "s"]),
                 read_mem=frozenset(words["rwatch", "m"]),
             )
@@ -278,20 +282,52 @@ class StopTable:
     def cycle_hits(self, cycle: int) -> list[Breakpoint]:
         return [bp for bp in self._enabled("cycle") if bp.cycle == cycle]
 
-    def watch_hits(self, changes: Sequence[Write]) -> list[tuple[Breakpoint, list[Write]]]:
+    def watch_hits(
+        self, changes: Sequence[Write], holds: Callable[[Expr], bool] | None = None
+    ) -> list[tuple[Breakpoint, list[Write]]]:
+        """The enabled watchpoints a bundle's changes hit, each with its changed words. A
+        watchpoint with a condition hits only when `holds` says it is true after the bundle
+        (one that cannot be evaluated hits, so its error is seen: condition_note says it)."""
         hits = []
         for bp in self._enabled("watch"):
             mine = [w for w in changes if bp.covers(w.space, w.addr) and w.old != w.new]
-            if mine:
+            if mine and _condition_holds(bp, holds):
                 hits.append((bp, mine))
         return hits
 
-    def read_hits(self, scratch: set[int], mem: set[int]) -> list[Breakpoint]:
+    def read_hits(
+        self, scratch: set[int], mem: set[int], holds: Callable[[Expr], bool] | None = None
+    ) -> list[Breakpoint]:
+        """The enabled read watchpoints the next bundle's reads hit (a condition is judged
+        before the bundle, as a pc breakpoint's)."""
         return [
             bp
             for bp in self._enabled("rwatch")
-            if any(bp.covers("s", a) for a in scratch) or any(bp.covers("m", a) for a in mem)
+            if (any(bp.covers("s", a) for a in scratch) or any(bp.covers("m", a) for a in mem))
+            and _condition_holds(bp, holds)
         ]
+
+
+def _condition_holds(bp: Breakpoint, holds: Callable[[Expr], bool] | None) -> bool:
+    """Whether the entry's condition holds; True without one, or when it cannot be
+    evaluated (the stop then shows the error, as gdb does)."""
+    if bp.condition is None or holds is None:
+        return True
+    try:
+        return holds(bp.condition)
+    except ExprError:
+        return True
+
+
+def condition_note(bp: Breakpoint, holds: Callable[[Expr], bool]) -> str:
+    """ ", condition error: ..." when the entry's condition cannot be evaluated here."""
+    if bp.condition is None:
+        return ""
+    try:
+        holds(bp.condition)
+    except ExprError as exc:
+        return f", condition error: {exc.message}"
+    return ""
 
 
 def _moved_pc(bp: Breakpoint, old: Sequence[dict], program: Sequence[dict]) -> list[str]:
@@ -311,7 +347,7 @@ def _relocated(bp: Breakpoint, locate: Callable[[str], Location]) -> list[str]:
     old = bp.location
     assert old is not None
     try:
-        new = locate(bp.text)
+        new = locate(old.text)
     except ExprError as exc:
         was_enabled, bp.enabled = bp.enabled, False
         return [f"{bp.label()} {bp.text}: {exc.detail}" + ("; disabled" if was_enabled else "")]
@@ -366,10 +402,13 @@ def cycle_breakpoint_text(bps: Sequence[Breakpoint]) -> str:
     return ", ".join(f"{bp.label()}: cycle {bp.text}" for bp in bps)
 
 
-def watch_text(bp: Breakpoint, changes: Sequence[Write], name: Callable[[str, int], str]) -> str:
-    """`watchpoint 2 values[3]: 5 -> 7`; a watched range lists the words that changed."""
+def watch_text(
+    bp: Breakpoint, changes: Sequence[Write], name: Callable[[str, int], str], note: str = ""
+) -> str:
+    """`watchpoint 2 values[3]: 5 -> 7`; a watched range lists the words that changed; a
+    condition's error follows as `note`."""
     assert bp.location is not None
-    head = f"{bp.label()} {bp.location.text}:"
+    head = f"{bp.label()} {bp.location.text}{note}:"
     if bp.location.length == 1:
         w = changes[0]
         return f"{head} {w.old} -> {w.new}"
@@ -378,9 +417,14 @@ def watch_text(bp: Breakpoint, changes: Sequence[Write], name: Callable[[str, in
     return f"{head} " + ", ".join(listed) + (f" and {more} more" if more > 0 else "")
 
 
-def read_text(bps: Sequence[Breakpoint]) -> str:
+def read_text(bps: Sequence[Breakpoint], notes: Sequence[str] = ()) -> str:
+    notes = list(notes) or [""] * len(bps)
     return (
-        ", ".join(f"{bp.label()} {bp.location.text}" for bp in bps if bp.location)
+        ", ".join(
+            f"{bp.label()} {bp.location.text}{note}"
+            for bp, note in zip(bps, notes, strict=True)
+            if bp.location
+        )
         + " read by the next bundle"
     )
 

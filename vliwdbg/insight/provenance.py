@@ -152,7 +152,7 @@ class UsesReport:
 def origin(session: Session, loc: Location, depth: int = 3, fanout: int = 6) -> list[OriginNode]:
     """The writers of LOC's current value, each with the tree of what it read, `depth` deep."""
     words = _words(loc)
-    query = _Query(session)
+    query = HistoryQuery(session)
     try:
         values = query.values(loc.space, words)
         roots = query.group(loc.space, words, values, session.step)
@@ -164,7 +164,7 @@ def origin(session: Session, loc: Location, depth: int = 3, fanout: int = 6) -> 
         query.finish()
 
 
-class _Query:
+class HistoryQuery:
     """One origin question. It replays history on a core of its own: the session's timeline
     only hands over its checkpoints (a seek to a checkpoint step is a restore) and is put
     back where it was in finish(). Along the way it keeps its own snapshots every FINE
@@ -287,7 +287,7 @@ class _Query:
                 nodes.append(OriginNode(space, tuple(w for w, _ in pairs), tuple(v for _, v in pairs)))
                 continue
             self.at(step)
-            writer = _writers(self.core, space)
+            writer = slot_writers(self.core, space)
             by_slot: dict[tuple[str, int], list[tuple[int, int]]] = {}
             for w, v in pairs:
                 engine, index = writer[w]
@@ -343,7 +343,7 @@ class _Query:
             self.expand(child, depth - 1, fanout, seen)
 
 
-def _writers(core: Core, space: str) -> dict[int, tuple[str, int]]:
+def slot_writers(core: Core, space: str) -> dict[int, tuple[str, int]]:
     """Word -> the slot of the bundle at the core's pc that writes it (the later one wins)."""
     out: dict[int, tuple[str, int]] = {}
     for engine, index, slot in iter_slots(core.program[core.pc]):

@@ -33,6 +33,22 @@ def op_family(op: str) -> str:
     return _SAME_OP.get(op, op)
 
 
+#: A name in round R whose value is always that of another name in round R-1.
+_CARRIED = {"idx": "wrapped", "idx+1": "wrapped+1", "val": "hashed"}
+
+
+def same_entry(entry: Entry, named: tuple[int, str] | None) -> bool:
+    """Whether `entry` is the (round, name) given, or the name it carries over from the
+    round before (round R's idx is round R-1's wrapped index)."""
+    if named is None:
+        return False
+    round_, name = named
+    if (entry.round, entry.name) == named:
+        return True
+    carried = _CARRIED.get(name)
+    return carried is not None and (entry.round, entry.name) == (round_ - 1, carried)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One value the reference computes for an element in a round."""
@@ -78,7 +94,9 @@ def element_entries(problem: Problem, i: int) -> list[Entry]:
 
         idx, val, node = trace[(r, i, "idx")], trace[(r, i, "val")], trace[(r, i, "node_val")]
         t_idx, t_val, t_node = _ref(r, i, "idx"), _ref(r, i, "val"), _ref(r, i, "node_val")
-        add("idx", idx, t_idx, _way("select", "cmp", "next"), _way("select", "cmp"), _way("-", "idx+1"))
+        # The select that makes an index is the previous round's "wrapped" (same value): ways
+        # name data of their own round only.
+        add("idx", idx, t_idx, _way("-", "idx+1"))
         add(
             "idx+1",
             idx + 1,
@@ -94,6 +112,7 @@ def element_entries(problem: Problem, i: int) -> list[Entry]:
             node,
             t_node,
             _way("load"),
+            _way("load", "addr"),
             _way("select", "idx"),
             _way("select", "bit"),
             _way("select", "idx+1"),
@@ -193,6 +212,7 @@ class RefIndex:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self._by_element: dict[int, dict[int, list[Entry]]] = {}
+        self._by_name: dict[int, dict[tuple[int, str], Entry]] = {}
         self._everyone: dict[int, list[tuple[int, Entry]]] | None = None
 
     def _table(self, element: int) -> dict[int, list[Entry]]:
@@ -203,6 +223,22 @@ class RefIndex:
                 table.setdefault(entry.value, []).append(entry)
             self._by_element[element] = table
         return table
+
+    def entry(self, element: int, round_: int, name: str) -> Entry | None:
+        """The element's entry of that name in that round (None outside the rounds)."""
+        named = self._by_name.get(element)
+        if named is None:
+            named = {(e.round, e.name): e for es in self._table(element).values() for e in es}
+            self._by_name[element] = named
+        return named.get((round_, name))
+
+    def entries(self, element: int, rounds: Iterable[int] | None = None) -> list[Entry]:
+        """Every entry of the element (in the given rounds), latest round first."""
+        allowed = None if rounds is None else set(rounds)
+        found = [
+            e for es in self._table(element).values() for e in es if allowed is None or e.round in allowed
+        ]
+        return sorted(found, key=lambda e: -e.round)
 
     def matches(self, element: int, value: int, rounds: Iterable[int] | None = None) -> list[Entry]:
         """The entries of the element with this value, in the given rounds (all by default),

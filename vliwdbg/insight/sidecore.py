@@ -25,7 +25,7 @@ def fresh_core(session: Session) -> Core:
         session.problem.initial,
         value_trace=session.problem.value_trace,
         enable_pause=session.options.pause,
-        enable_debug=session.options.debug,
+        enable_debug=session.compares,
     )
 
 

@@ -197,6 +197,7 @@ def test_info_reference_and_occupancy_on_a_real_kernel(baseline: Session) -> Non
     assert out(baseline, "info program") == [
         f"baseline: {len(program)} bundles; paused at {where}",
         f"last stop: pause 2 of 2 (after the last round): values match the reference's ({where})",
+        "compares: on (a debug compare that disagrees with the reference stops a move)",
         "store check: on (a store to values or indices that the reference never makes there stops)",
     ]
 

@@ -97,7 +97,7 @@ def test_the_one_line_reasons() -> None:
     last = BadStore("indices", 4, 0, 9, 3, 16, None, None)
     assert bad_store_text([last, last], None) == (
         "divergence: store to indices[4] wrote 3, no round of the reference gives that"
-        " (it held the value after round 16, the reference's last; 1 more words of this bundle diverge)"
+        " (it held the index after round 16, the reference's last; 1 more words of this bundle diverge)"
     )
     lost = BadStore("values", 0, 0, 777, 778, None, None, None)
     assert bad_store_text([lost], "pc 3 store slot 0").endswith(
@@ -325,7 +325,7 @@ def test_info_program_shows_the_setting_and_bad_arguments_change_nothing() -> No
     for bad, error in (
         ("set check-stores", "set check-stores: expected on or off"),
         ("set check-stores yes", "set check-stores: expected on or off, got 'yes'"),
-        ("set check-store on", "set check-store: unknown subcommand; one of check-stores"),
+        ("set check-store on", "set check-store: unknown subcommand; one of check-stores, compares"),
     ):
         assert s.execute(bad).error == error
     assert s.check_stores and s.recorded == ["info program"]

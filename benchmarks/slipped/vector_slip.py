@@ -1,0 +1,11 @@
+"""The vector kernel with one slip (slip.py)."""
+
+from slip import slipped
+
+from kernels.vector import KernelBuilder as Vector
+
+
+class KernelBuilder(Vector):
+    def build_kernel(self, forest_height, n_nodes, batch_size, rounds):
+        super().build_kernel(forest_height, n_nodes, batch_size, rounds)
+        self.instrs = slipped(self.instrs)
