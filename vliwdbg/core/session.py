@@ -498,11 +498,9 @@ class Session:
         backward scan asks this of every candidate in a segment)."""
         reason = result.reason
         if reason == "pc":
-            return self.pc == move_pc or bool(self.stops.pc_hits(self.pc, self._holds))
+            return self.pc == move_pc or self._before_hits()
         if reason == "cycle":
-            return (move_cycle is not None and self.cycle >= move_cycle) or bool(
-                self.stops.cycle_hits(self.cycle)
-            )
+            return self._cycle_reached(move_cycle) or self._before_hits()
         if reason == "watch":
             return bool(
                 self.stops.watch_hits(result.changes)
@@ -510,8 +508,13 @@ class Session:
                 or self._cycle_reached(move_cycle)
             )
         if reason == "read":
-            return bool(self.stops.read_hits(*self._reads_now()))
+            return self._before_hits()
         return True
+
+    def _before_hits(self) -> bool:
+        """Whether a pc breakpoint or a read watchpoint stops before the next bundle: the
+        engine reports one reason per candidate, and passing it on runs that bundle."""
+        return bool(self.stops.pc_hits(self.pc, self._holds) or self.stops.read_hits(*self._reads_now()))
 
     def _bad_stores(self, result: RunResult) -> list[BadStore]:
         if not self._check_stores or not result.changes:
@@ -568,21 +571,10 @@ class Session:
         if reason == "interrupted":
             return self._stop("interrupted", "interrupted")
         assert result is not None
-        if reason == "pc":
-            hits = self.stops.pc_hits(self.pc, self._holds)
-            if not hits and self.pc == move_pc:
-                return self._plain("steps")
-            return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
-        if reason == "cycle":
-            bps = self.stops.cycle_hits(self.cycle)
-            if bps:
-                return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
-            return self._stop("cycle", "")
+        if reason in ("pc", "cycle", "read"):
+            return self._position_arrival(reason, move_pc)
         if reason == "watch":
             return self._watch_arrival(result)
-        if reason == "read":
-            bps = self.stops.read_hits(*self._reads_now())
-            return self._hit("watchpoint", stops.read_text(bps), bps)
         if reason == "pause":
             index = sum(1 for s in self.timeline.pauses if s <= self.step)
             ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
@@ -600,12 +592,15 @@ class Session:
         return self._stop(plain_kind, f"stopped ({reason})")
 
     def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
-        """A pause or the end, led by the store check's divergence when the bundle that
-        paused or halted also stored a word the reference never has there."""
+        """A pause or the end, led by what else the bundle that paused or halted did: a
+        store the reference never makes there (a divergence) and changes to watched words
+        (a watchpoint), so that no reason is lost to the pause."""
         bad = self._bad_stores(result)
-        if bad:
-            return self._stop("divergence", f"{self._bad_store_text(bad)}; {text}")
-        return self._stop(kind, text)
+        watched = self.stops.watch_hits(result.changes)
+        parts = [self._bad_store_text(bad)] if bad else []
+        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
+        lead = "divergence" if bad else "watchpoint" if watched else kind
+        return self._hit(lead, "; ".join([*parts, text]), [bp for bp, _ in watched])
 
     def _watch_arrival(self, result: RunResult) -> Stop:
         """After a bundle with watched changes: the store check's divergence, the user's
@@ -625,6 +620,21 @@ class Session:
         if cycle_bps:
             return self._hit("breakpoint", "; ".join(parts), hit)
         return self._stop("cycle", "")
+
+    def _position_arrival(self, reason: str, move_pc: int | None) -> Stop:
+        """A stop before the next bundle: every cycle breakpoint reached, pc breakpoint and
+        read watchpoint there, in one line, whichever of them the engine reported."""
+        cycle_bps = self.stops.cycle_hits(self.cycle) if reason == "cycle" else []
+        pc_hits = self.stops.pc_hits(self.pc, self._holds)
+        reads = self.stops.read_hits(*self._reads_now())
+        parts = [stops.cycle_breakpoint_text(cycle_bps)] if cycle_bps else []
+        parts += [stops.breakpoint_text(pc_hits)] if pc_hits else []
+        parts += [stops.read_text(reads)] if reads else []
+        hit = cycle_bps + [bp for bp, _ in pc_hits] + reads
+        if not hit:
+            return self._plain("steps") if reason == "pc" else self._stop("cycle", "")
+        kind = "breakpoint" if cycle_bps or pc_hits else "watchpoint"
+        return self._hit(kind, "; ".join(parts), hit)
 
     def _plain(self, kind: str) -> Stop:
         """A move that ended where it was going: only the position, or the start."""

@@ -5,7 +5,10 @@ from __future__ import annotations
 from machine.isa import SCRATCH_SIZE
 from machine.problem import make_problem
 from tests.vliwdbg.core_fixtures import (
+    COUNTER,
+    FLAG,
     LOOP_NAMES,
+    ONE,
     PROBLEM,
     VALUES_P,
     Driven,
@@ -377,3 +380,45 @@ def test_rebind_keeps_every_entry_and_says_what_no_longer_fits() -> None:
     # The table now answers for the new program: an op breakpoint finds its bundles there.
     s.execute("break op halt")
     assert s.stops.get(10).pcs == {5}
+
+
+def test_a_watched_change_in_a_bundle_that_pauses_is_reported_with_the_pause() -> None:
+    # pc 9 both bumps i and pauses: the stop must name the watchpoint (i 0 -> 1) and the
+    # pause, and count the watchpoint's hit, whichever way the run finds it.
+    program = [{"alu": [("+", FLAG, FLAG, ONE)]} for _ in range(9)]
+    program.insert(0, {"load": [("const", ONE, 1)]})
+    program[9] = {"alu": [("+", COUNTER, COUNTER, ONE)], "flow": [("pause",)]}
+    program.append({"flow": [("halt",)]})
+    s = session(program, LOOP_NAMES)
+    s.execute("watch i")
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.step, stop.pc) == ("watchpoint", 10, 10)
+    assert "watchpoint 1 i: 0 -> 1" in stop.message
+    assert "pause 1 of 2" in stop.message
+    assert s.breakpoints[0].hits == 1
+    s.execute("continue")
+    back = s.execute("rcontinue").stop
+    assert back.step == 10 and "watchpoint 1 i: 0 -> 1" in back.message and "pause 1" in back.message
+
+
+def test_a_breakpoint_and_a_read_watchpoint_on_one_bundle_are_both_reported() -> None:
+    # pc 5 reads i (its `<` and its store); the engine reports the pc first.
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 5")
+    s.execute("rwatch i")
+    assert s.execute("continue").stop.pc == 4  # pc 4's + reads i first
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("breakpoint", 5)
+    assert "breakpoint 1: pc 5" in stop.message and "read watchpoint 2 i read" in stop.message
+    assert [bp.hits for bp in s.breakpoints] == [1, 2]
+
+
+def test_a_false_condition_does_not_hide_a_read_watchpoint_on_its_bundle() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 5 if 0")
+    s.execute("rwatch i")
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("watchpoint", 4)  # pc 4's + reads i first
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("watchpoint", 5)
+    assert "breakpoint 1" not in stop.message
