@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from vliwdbg.commands import breakpoints, inspect, moves, program
 from vliwdbg.commands.base import Args, Command, CommandError, Reply
 from vliwdbg.commands.insight import INSIGHT_COMMANDS, InsightCommand, InsightError
+from vliwdbg.core.quoting import clip, quote
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -107,14 +108,14 @@ def lookup(text: str) -> tuple[Command, int, str | None]:
             command = _BY_NAME[GROUP_DEFAULTS[first]]
         else:
             subs = sorted(c.name.split()[1] for c in COMMANDS if c.name.startswith(first + " "))
-            what = f"{first} {sub}: unknown" if sub else f"{first}: expected"
+            what = f"{first} {clip(sub)}: unknown" if sub else f"{first}: expected"
             raise CommandError(f"{what} subcommand; one of {', '.join(subs)}")
     else:
         command = _BY_NAME.get(first)
         if command is None:
             close = difflib.get_close_matches(first, list(_BY_NAME), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `help` lists the commands"
-            raise CommandError(f"unknown command {first!r}{hint}")
+            raise CommandError(f"unknown command {quote(first)}{hint}")
     if fmt is not None and fmt not in command.formats:
         allowed = ", ".join("/" + f for f in command.formats) or "none"
         raise CommandError(f"{command.name}: unknown format /{fmt} (formats: {allowed})")

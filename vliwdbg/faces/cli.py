@@ -13,9 +13,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vliwdbg.commands.console import Console
+from vliwdbg.core.quoting import clip_path, os_reason
 from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
 from vliwdbg.faces import modes as cli_modes
-from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
+from vliwdbg.faces.replay import (
+    EXIT_SCRIPT_ERROR,
+    PROG,
+    ScriptError,
+    decode_script,
+    run_script,
+    script_header,
+    write_script,
+)
 from vliwdbg.loading.loader import KernelLoadError
 
 
@@ -105,16 +114,21 @@ def _add_replay_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _run_replay(args: argparse.Namespace) -> int:
     name = args.replay
-    if name == "-":
-        lines = sys.stdin.read().splitlines()
-        name = "<stdin>"
-    else:
-        try:
-            with open(name, encoding="utf-8") as script:
-                lines = script.read().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"{PROG}: --replay {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
-            return EXIT_SCRIPT_ERROR
+    try:
+        if name == "-":
+            name = "<stdin>"
+            stdin = sys.stdin
+            data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        else:
+            with open(name, "rb") as script:
+                data = script.read()
+        lines = decode_script(data, name)
+    except ScriptError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_SCRIPT_ERROR
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        print(f"{PROG}: --replay {clip_path(name)}: {os_reason(exc)}", file=sys.stderr)
+        return EXIT_SCRIPT_ERROR
     session = open_session(args)
     if session is None:
         return EXIT_SCRIPT_ERROR
@@ -129,8 +143,8 @@ def _run_replay(args: argparse.Namespace) -> int:
 def _save_record(args: argparse.Namespace, console: Console) -> None:
     try:
         write_script(args.record, console.recorded, script_header(console.session, args.record))
-    except OSError as exc:
-        print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, ValueError) as exc:
+        print(f"{PROG}: --record {clip_path(args.record)}: {os_reason(exc)}", file=sys.stderr)
 
 
 # --- the app (the default mode) ------------------------------------------------------------

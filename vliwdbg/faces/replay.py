@@ -20,6 +20,24 @@ EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
 PROG = "vliwdbg"
 
 
+class ScriptError(ValueError):
+    """A script that cannot be read as text; the message starts with `SCRIPT:LINE:`."""
+
+
+def decode_script(data: bytes, name: str) -> list[str]:
+    """The script's lines. A byte that is not UTF-8 is refused with the line and column it
+    is on, before any command runs."""
+    lines = data.split(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScriptError(
+                f"{name}:{number}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+            ) from None
+    return data.decode("utf-8").splitlines()
+
+
 def run_script(console: Console, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
     """Run the script's lines on the console's session; returns the exit status."""
     status = EXIT_OK

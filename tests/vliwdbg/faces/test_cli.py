@@ -155,3 +155,33 @@ def test_no_check_stores_opens_with_the_store_check_off_and_the_recording_says_s
     assert record.read_text().splitlines()[0] == (
         f"# replay with: vliwdbg --replay {record} {wrong} --height 2 --rounds 3 --batch 8 --no-check-stores"
     )
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_script_line_and_column(tmp_path, capsys, monkeypatch) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"step\nprint step  # caf\xe9\nstep\n")
+    assert cli.main(["baseline", *SMALL, "--replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{path}:2: not UTF-8 text (byte 0xe9 at column 18)\n"
+    assert captured.out == ""  # nothing ran
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"step\n\xff\n")))
+    assert cli.main(["baseline", *SMALL, "--replay", "-"]) == 2
+    assert capsys.readouterr().err == "<stdin>:2: not UTF-8 text (byte 0xff at column 1)\n"
+
+
+@pytest.mark.parametrize("name", ["r" * 5000 + ".txt", "bad\0name.txt"], ids=["too long", "NUL byte"])
+def test_a_script_or_recording_name_the_system_refuses_is_one_line(tmp_path, capsys, name) -> None:
+    assert cli.main(["baseline", *SMALL, "--replay", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vliwdbg: --replay ") and err.count("\n") == 1 and len(err) < 400
+    good = script(tmp_path, "step\n")
+    assert cli.main(["baseline", *SMALL, "--replay", good, "--record", str(tmp_path / name)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("vliwdbg: --record ") and err.count("\n") == 1 and len(err) < 400
+
+
+def test_trace_to_a_name_the_system_refuses_ends_a_replay_with_one_line(tmp_path, capsys) -> None:
+    path = script(tmp_path, "step\ntrace " + "t" * 5000 + ".json\nstep\n")
+    assert cli.main(["baseline", *SMALL, "--replay", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:2: trace: cannot write ") and err.count("\n") == 1 and len(err) < 400
