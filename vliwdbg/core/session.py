@@ -407,7 +407,8 @@ class Session:
         core = self.core
         if core.state == CoreState.STOPPED:
             how = self.timeline.end[2] if self.timeline.end else "end"
-            return self._stop("end", stops.end_text(self._values(), self._ref_values(), how))
+            now, ref = self._values(), self._ref_values()
+            return self._stop("end", stops.end_text(now, ref, how), details=stops.verdict_details(now, ref))
         last = self.last_stop
         skip = last is not None and last is self._compare_stop and last.step == core.steps
         self._ready_to_watch()
@@ -579,19 +580,25 @@ class Session:
             index = sum(1 for s in self.timeline.pauses if s <= self.step)
             ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
             now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
-            return self._with_stores(result, "pause", stops.pause_text(index, now, refv))
+            details = {"pause": index, **(stops.verdict_details(now, refv) if now and refv else {})}
+            return self._with_stores(result, "pause", stops.pause_text(index, now, refv), details)
         if reason in ("halt", "end"):
+            now, ref = self._values(), self._ref_values()
             return self._with_stores(
-                result, "end", stops.end_text(self._values(), self._ref_values(), reason)
+                result, "end", stops.end_text(now, ref, reason), stops.verdict_details(now, ref)
             )
         if reason == "compare" and isinstance(result.fault, CompareFault):
-            self._compare_stop = self._stop("divergence", stops.divergence_text(result.fault))
+            fault = result.fault
+            self._compare_stop = self._stop(
+                "divergence", stops.divergence_text(fault), details=stops.compare_details(fault)
+            )
             return self._compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
-            return self._stop("fault", stops.fault_text(result.fault))
+            fault = result.fault
+            return self._stop("fault", stops.fault_text(fault), details=stops.fault_details(fault))
         return self._stop(plain_kind, f"stopped ({reason})")
 
-    def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
+    def _with_stores(self, result: RunResult, kind: str, text: str, details: dict[str, Any]) -> Stop:
         """A pause or the end, led by what else the bundle that paused or halted did: a
         store the reference never makes there (a divergence) and changes to watched words
         (a watchpoint), so that no reason is lost to the pause."""
@@ -600,7 +607,9 @@ class Session:
         parts = [self._bad_store_text(bad)] if bad else []
         parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
         lead = "divergence" if bad else "watchpoint" if watched else kind
-        return self._hit(lead, "; ".join([*parts, text]), [bp for bp, _ in watched])
+        reasons = ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + [kind]
+        details = {**self._change_details(bad, watched), **details, "reasons": reasons}
+        return self._hit(lead, "; ".join([*parts, text]), [bp for bp, _ in watched], details)
 
     def _watch_arrival(self, result: RunResult) -> Stop:
         """After a bundle with watched changes: the store check's divergence, the user's
@@ -613,13 +622,28 @@ class Session:
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))
         hit = [bp for bp, _ in watched] + cycle_bps
-        if bad:
-            return self._hit("divergence", "; ".join(parts), hit)
-        if watched:
-            return self._hit("watchpoint", "; ".join(parts), hit)
-        if cycle_bps:
-            return self._hit("breakpoint", "; ".join(parts), hit)
+        reasons = (
+            ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + ["breakpoint"] * bool(cycle_bps)
+        )
+        details = {**self._change_details(bad, watched), "reasons": reasons}
+        if reasons:
+            return self._hit(reasons[0], "; ".join(parts), hit, details)
         return self._stop("cycle", "")
+
+    def _change_details(
+        self, bad: Sequence[BadStore], watched: Sequence[tuple[Breakpoint, list[Write]]]
+    ) -> dict[str, Any]:
+        """The structured side of a bundle's bad stores and watched changes (Stop.details)."""
+        details: dict[str, Any] = {}
+        if watched:
+            details["changes"] = [
+                {"id": bp.id, "word": self.word_name(w.space, w.addr), "old": w.old, "new": w.new}
+                for bp, ws in watched
+                for w in ws
+            ]
+        if bad:
+            details.update(stops.store_details(bad[0], self._store_origin(bad[0].addr)))
+        return details
 
     def _position_arrival(self, reason: str, move_pc: int | None) -> Stop:
         """A stop before the next bundle: every cycle breakpoint reached, pc breakpoint and
@@ -634,7 +658,8 @@ class Session:
         if not hit:
             return self._plain("steps") if reason == "pc" else self._stop("cycle", "")
         kind = "breakpoint" if cycle_bps or pc_hits else "watchpoint"
-        return self._hit(kind, "; ".join(parts), hit)
+        reasons = ["breakpoint"] * bool(cycle_bps or pc_hits) + ["watchpoint"] * bool(reads)
+        return self._hit(kind, "; ".join(parts), hit, {"reasons": reasons})
 
     def _plain(self, kind: str) -> Stop:
         """A move that ended where it was going: only the position, or the start."""
@@ -642,15 +667,19 @@ class Session:
             return self._stop("start", "start of history")
         return self._stop(kind, "")
 
-    def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
+    def _hit(
+        self, kind: str, text: str, bps: Sequence[Breakpoint], details: dict[str, Any] | None = None
+    ) -> Stop:
         for bp in bps:
             bp.hits += 1
-        return self._stop(kind, text, tuple(bp.id for bp in bps))
+        return self._stop(kind, text, tuple(bp.id for bp in bps), details)
 
-    def _stop(self, kind: str, text: str, ids: tuple[int, ...] = ()) -> Stop:
+    def _stop(
+        self, kind: str, text: str, ids: tuple[int, ...] = (), details: dict[str, Any] | None = None
+    ) -> Stop:
         pos = self.where()
         message = f"{text} ({pos})" if text else pos
-        return Stop(kind, message, self.step, self.cycle, self.pc, ids)
+        return Stop(kind, message, self.step, self.cycle, self.pc, ids, details or {})
 
     # --- the reference ----------------------------------------------------------------------
 

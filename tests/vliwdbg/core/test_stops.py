@@ -395,6 +395,8 @@ def test_a_watched_change_in_a_bundle_that_pauses_is_reported_with_the_pause() -
     assert (stop.kind, stop.step, stop.pc) == ("watchpoint", 10, 10)
     assert "watchpoint 1 i: 0 -> 1" in stop.message
     assert "pause 1 of 2" in stop.message
+    assert stop.details["reasons"] == ["watchpoint", "pause"] and stop.details["pause"] == 1
+    assert stop.details["changes"] == [{"id": 1, "word": "i", "old": 0, "new": 1}]
     assert s.breakpoints[0].hits == 1
     s.execute("continue")
     back = s.execute("rcontinue").stop
@@ -422,3 +424,35 @@ def test_a_false_condition_does_not_hide_a_read_watchpoint_on_its_bundle() -> No
     stop = s.execute("continue").stop
     assert (stop.kind, stop.pc) == ("watchpoint", 5)
     assert "breakpoint 1" not in stop.message
+
+
+def test_stops_carry_their_facts_as_data() -> None:
+    bad_key = (0, 1, "val")
+    program = [{"load": [("const", 0, 7)]}, {"debug": [("compare", 0, bad_key)]}, {"alu": [("//", 1, 0, 2)]}]
+    s = session(program)
+    stop = s.execute("continue").stop
+    assert stop.details == {
+        "key": [0, 1, "val"],
+        "found": 7,
+        "expected": PROBLEM.value_trace[bad_key],
+        "word": "s[0]",
+        "slot": [1, "debug", 0],
+    }
+    stop = s.execute("continue").stop
+    assert stop.kind == "fault" and stop.details["slot"] == [2, "alu", 0]
+    assert stop.details["fault"].startswith("pc 2, alu slot 0")
+
+    s = session(loop_program(2), LOOP_NAMES)
+    s.execute("watch i")
+    stop = s.execute("continue").stop
+    assert stop.details == {"pause": 1, "differ": 0, "correct": True, "reasons": ["pause"]}
+    stop = s.execute("continue").stop
+    assert stop.kind == "watchpoint" and stop.ids == (1,)
+    assert stop.details == {
+        "changes": [{"id": 1, "word": "i", "old": 0, "new": 1}],
+        "reasons": ["watchpoint"],
+    }
+    s.execute("delete")
+    s.execute("continue")  # the second pause
+    end = s.execute("continue").stop
+    assert end.kind == "end" and end.details["differ"] == 8 and end.details["correct"] is False
