@@ -287,6 +287,18 @@ class Session:
     def where(self) -> str:
         return stops.where(self.step, self.cycle, self.pc)
 
+    def position(self) -> dict[str, Any]:
+        """Where the session stands, as plain data: step, cycle, pc and the core's state."""
+        return {"step": self.step, "cycle": self.cycle, "pc": self.pc, "state": self.state_word()}
+
+    def state_word(self) -> str:
+        """The core's state as a word (running, paused, stopped), or "faulted" where the next
+        bundle is known to fault (the core itself stays as it was, ready to try it again)."""
+        fault = self.timeline.fault
+        if fault is not None and fault[0] == self.step:
+            return "faulted"
+        return CoreState(self.state).name.lower()
+
     # --- naming ---------------------------------------------------------------------------
 
     def word_name(self, space: str, addr: int) -> str:

@@ -63,6 +63,19 @@ class Stop:
     #: `pause`, `differ`/`correct` (the values against the reference's).
     details: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def as_data(self) -> dict[str, Any]:
+        """The stop as plain data (JSON's types): the reason, the position, the ids of the
+        entries that stopped it, the one-line message, and the details."""
+        return {
+            "reason": self.kind,
+            "step": self.step,
+            "cycle": self.cycle,
+            "pc": self.pc,
+            "ids": list(self.ids),
+            "message": self.message,
+            **self.details,
+        }
+
 
 @dataclass
 class Breakpoint:

@@ -110,6 +110,11 @@ def _add_replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replay", metavar="SCRIPT", help="run the commands in SCRIPT (- for stdin) with no UI"
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --replay: one JSON object per command (its output, stop and position after)",
+    )
 
 
 def _run_replay(args: argparse.Namespace) -> int:
@@ -133,7 +138,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     if session is None:
         return EXIT_SCRIPT_ERROR
     console = Console(session)
-    status = run_script(console, lines, name, sys.stdout, sys.stderr)
+    status = run_script(console, lines, name, sys.stdout, sys.stderr, as_json=args.json)
     sys.stdout.flush()
     if args.record:
         _save_record(args, console)
@@ -189,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [mode for mode in MODES if mode.selected(args)]
+    if args.json and args.replay is None:
+        parser.error("--json goes with --replay SCRIPT")
     if len(chosen) > 1:
         parser.error(" and ".join(f"--{mode.name}" for mode in chosen) + " cannot be combined")
     return (chosen[0] if chosen else APP).run(args)
