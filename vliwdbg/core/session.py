@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kernels.gc_pause import gc_paused
 from machine.access import touches
-from machine.engine import Core, Prepared, RunResult, Write, prepare
+from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
 from machine.faults import CompareFault, MachineFault
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem, make_problem
@@ -344,6 +344,17 @@ class Session:
         """`continue`: forward to the next stop."""
         return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
 
+    def forward_until(
+        self, until: Callable[[int], bool], *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """Forward until `until(pc)` holds for the next bundle (asked before every bundle
+        but the first), or an earlier stop: a face's own kind of step (to the next source
+        line, out of a function) without a run loop of its own. Every bundle is looked at,
+        so this is for short moves."""
+        return self._move(
+            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_until=until)
+        )
+
     def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
         `advance` does: no breakpoint is made for it. Standing at N, that bundle runs first
@@ -415,6 +426,7 @@ class Session:
         progress: Progress | None,
         *,
         move_pc: int | None = None,
+        move_until: Callable[[int], bool] | None = None,
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
@@ -424,9 +436,32 @@ class Session:
         last = self.last_stop
         skip = last is not None and last is self._compare_stop and last.step == core.steps
         self._ready_to_watch()
+        if move_until is None:
+
+            def spec_for(c: Core) -> StopSpec:
+                return self.stops.spec(c.cycle, move_cycle, move_pc)
+
+            def is_stop(r: RunResult) -> bool:
+                return self._is_stop(r, move_cycle, move_pc)
+        else:
+            until = move_until
+
+            def predicate(c: Core) -> bool:
+                return until(c.pc)
+
+            def spec_for(c: Core) -> StopSpec:
+                return replace(self.stops.spec(c.cycle, move_cycle, move_pc), predicate=predicate)
+
+            def is_stop(r: RunResult) -> bool:
+                # A candidate passed over runs its bundle unchecked: the move's own test
+                # must be made here for it.
+                return self._is_stop(r, move_cycle, move_pc) or (
+                    r.reason in ("pc", "cycle", "read") and until(self.pc)
+                )
+
         outcome = self.timeline.drive(
-            lambda c: self.stops.spec(c.cycle, move_cycle, move_pc),
-            lambda r: self._is_stop(r, move_cycle, move_pc),
+            spec_for,
+            is_stop,
             limit=limit,
             skip_first_debug=skip,
             cancel=cancel,
@@ -586,6 +621,8 @@ class Session:
         assert result is not None
         if reason in ("pc", "cycle", "read"):
             return self._position_arrival(reason, move_pc)
+        if reason == "predicate":
+            return self._plain("steps")
         if reason == "watch":
             return self._watch_arrival(result)
         if reason == "pause":

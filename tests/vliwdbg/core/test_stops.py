@@ -456,3 +456,27 @@ def test_stops_carry_their_facts_as_data() -> None:
     s.execute("continue")  # the second pause
     end = s.execute("continue").stop
     assert end.kind == "end" and end.details["differ"] == 8 and end.details["correct"] is False
+
+
+def test_forward_until_stops_before_the_first_bundle_that_satisfies_it_or_earlier() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    seen = []
+
+    def at_six(pc: int) -> bool:
+        seen.append(pc)
+        return pc == 6
+
+    stop = s.forward_until(at_six)
+    assert (stop.kind, stop.pc, stop.step) == ("steps", 6, 6)
+    assert seen == [1, 2, 3, 4, 5, 6]  # asked before every bundle but the first
+    # A breakpoint on the way stops first; a false condition on the target bundle does
+    # not hide the target.
+    s.execute("break pc 5")
+    assert s.forward_until(lambda pc: pc == 4).kind == "steps"
+    assert s.forward_until(lambda pc: pc == 4).kind == "breakpoint"
+    s.execute("delete")
+    s.execute("break pc 6 if 0")
+    stop = s.forward_until(lambda pc: pc == 6)
+    assert (stop.kind, stop.pc) == ("steps", 6)
+    # Nothing satisfies it: the end.
+    assert s.forward_until(lambda pc: False).kind == "end"
