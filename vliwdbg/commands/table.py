@@ -88,6 +88,14 @@ _BY_NAME = _index()
 _GROUPS = {c.name.split()[0] for c in COMMANDS if " " in c.name}
 
 
+def is_command_word(word: str) -> bool:
+    """Whether a line starting with this word is meant as a command (a command's name, an
+    alias or a group word, with or without /FMT), so that a face taking both command lines
+    and expressions can tell them apart before either is run."""
+    first = GROUP_ALIASES.get(word.split("/", 1)[0], word.split("/", 1)[0])
+    return first in _BY_NAME or first in _GROUPS
+
+
 def lookup(text: str) -> tuple[Command, int, str | None]:
     """The command a line starts with, where its arguments start, and its /FMT if any."""
     m = re.match(r"\s*(\S+)", text)

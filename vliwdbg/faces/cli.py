@@ -171,8 +171,27 @@ def _run_app(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- --dap ---------------------------------------------------------------------------------
+
+
+def _add_dap_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dap",
+        action="store_true",
+        help="speak the Debug Adapter Protocol on stdin/stdout (for VS Code, Neovim, Emacs);"
+        " the kernel and problem come from the editor's launch request",
+    )
+
+
+def _run_dap(args: argparse.Namespace) -> int:
+    from vliwdbg.faces.dap import run_adapter
+
+    return run_adapter()
+
+
 MODES: list[Mode] = [
     Mode("replay", _add_replay_arguments, lambda args: args.replay is not None, _run_replay),
+    Mode("dap", _add_dap_arguments, lambda args: args.dap, _run_dap),
     Mode("lint", cli_modes.add_lint_arguments, cli_modes.lint_selected, cli_modes.run_lint),
     Mode("trace", cli_modes.add_trace_arguments, cli_modes.trace_selected, cli_modes.run_trace),
 ]
