@@ -16,20 +16,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kernels.gc_pause import gc_paused
-from machine.access import touches
 from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
-from machine.faults import CompareFault, MachineFault
+from machine.faults import MachineFault
 from machine.isa import SCRATCH_SIZE, CoreState
-from machine.problem import Problem, make_problem
+from machine.problem import Problem
 from vliwdbg.core import stops
+from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
 from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
-from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
+from vliwdbg.core.store_check import StoreCheck
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
-
-DEFAULT_MAX_STEPS = 50_000_000
 
 
 class SessionError(ValueError):
@@ -78,17 +77,14 @@ class Session:
         self,
         kernel: LoadedKernel,
         problem: Problem,
+        options: RunOptions | None = None,
         *,
-        pause: bool = True,
-        debug: bool = True,
-        max_steps: int = DEFAULT_MAX_STEPS,
         checkpoint_interval: int | None = None,
-        check_stores: bool = True,
     ) -> None:
         self.problem = problem
-        self.pause_enabled = pause
-        self.debug_enabled = debug
-        self.max_steps = max_steps
+        #: The options the session opened with (the store check's setting may change since:
+        #: `check_stores`); a recording's replay line repeats them.
+        self.options = options = options or RunOptions()
         self._timeline_options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
         self.store_check = StoreCheck(problem)
@@ -98,11 +94,11 @@ class Session:
         #: The kernel the session opened with and the store check's setting then: what a
         #: recording's replay starts from (its `load` commands then do what they did).
         self.opened_kernel = kernel_spec(kernel)
-        self.opened_check_stores = check_stores
         self.stops = StopTable(kernel.program)
+        self.judge = Judge(self)
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
-        self.set_check_stores(check_stores)
+        self.set_check_stores(options.check_stores)
 
     def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
         """The engine's program, a core at step 0 on the problem, and its empty history."""
@@ -111,8 +107,8 @@ class Session:
             prepared,
             list(self.problem.initial),
             value_trace=self.problem.value_trace,
-            enable_pause=self.pause_enabled,
-            enable_debug=self.debug_enabled,
+            enable_pause=self.options.pause,
+            enable_debug=self.options.debug,
         )
         return prepared, core, Timeline(core, **self._timeline_options)
 
@@ -131,35 +127,19 @@ class Session:
         self._changes: list[Write] | None = []
         self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
-        self._compare_stop: Stop | None = None
 
     @classmethod
-    def open(
-        cls,
-        kernel: str | None = None,
-        *,
-        height: int = 10,
-        rounds: int = 16,
-        batch: int = 256,
-        seed: int = 123,
-        pause: bool = True,
-        debug: bool = True,
-        max_steps: int = DEFAULT_MAX_STEPS,
-        check_stores: bool = True,
-    ) -> Session:
-        """Build the kernel for the problem's sizes, generate the problem as the take-home's
+    def open(cls, kernel: str | None = None, options: RunOptions | None = None) -> Session:
+        """Build the kernel for the problem's size, generate the problem as the take-home's
         harness does (the reference runs now, once), and stand at step 0.
         Raises KernelLoadError."""
-        n_nodes = 2 ** (height + 1) - 1
         # Opening makes hundreds of thousands of long-lived containers (program, value trace,
         # prepared bundles); the cyclic collector would scan them again and again for cycles
         # they do not have, about a third of the time.
+        options = options or RunOptions()
         with gc_paused():
-            loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
-            problem = make_problem(height, rounds, batch, seed)
-            return cls(
-                loaded, problem, pause=pause, debug=debug, max_steps=max_steps, check_stores=check_stores
-            )
+            loaded = load_kernel(kernel, options.size)
+            return cls(loaded, options.size.generate(), options)
 
     # --- the position (EvalContext for expressions) --------------------------------------
 
@@ -235,15 +215,7 @@ class Session:
         KernelLoadError, after which everything is exactly as it was; `cancel` stops a
         file's build."""
         problem = self.problem
-        kernel = load_kernel(
-            spec,
-            height=problem.height,
-            n_nodes=problem.n_nodes,
-            batch_size=problem.batch_size,
-            rounds=problem.rounds,
-            fresh=True,
-            cancel=cancel,
-        )
+        kernel = load_kernel(spec, problem.size, fresh=True, cancel=cancel)
         prepared, core, timeline = self._fresh_run(kernel.program)
         names = _names(kernel.scratch_map)
 
@@ -255,7 +227,7 @@ class Session:
         notes = self.stops.rebind(kernel.program, locate, names)
         self._adopt(kernel, prepared, core, timeline)
         self.program_generation += 1
-        self.last_stop = self._plain("start")
+        self.last_stop = self.judge.plain("start")
         return LoadReport(kernel, notes, self.last_stop)
 
     def reload(self, *, cancel: Cancel | None = None) -> LoadReport:
@@ -338,11 +310,13 @@ class Session:
     ) -> Stop:
         """`next N`: forward until the cycle count has grown by N."""
         target = self.cycle + n
-        return self._move(lambda: self._forward(self.max_steps, "max-steps", target, cancel, progress))
+        return self._move(
+            lambda: self._forward(self.options.max_steps, "max-steps", target, cancel, progress)
+        )
 
     def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`continue`: forward to the next stop."""
-        return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
+        return self._move(lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress))
 
     def forward_until(
         self, until: Callable[[int], bool], *, cancel: Cancel | None = None, progress: Progress | None = None
@@ -352,7 +326,9 @@ class Session:
         line, out of a function) without a run loop of its own. Every bundle is looked at,
         so this is for short moves."""
         return self._move(
-            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_until=until)
+            lambda: self._forward(
+                self.options.max_steps, "max-steps", None, cancel, progress, move_until=until
+            )
         )
 
     def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
@@ -363,7 +339,7 @@ class Session:
         if not 0 <= pc < len(self.program):
             raise SessionError(f"pc {pc} is outside the program (pcs 0..{len(self.program) - 1})")
         return self._move(
-            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
+            lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
         )
 
     def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
@@ -395,7 +371,7 @@ class Session:
 
         def body() -> Stop:
             self.timeline.seek(0)
-            return self._plain("start")
+            return self.judge.plain("start")
 
         return self._move(body)
 
@@ -431,18 +407,18 @@ class Session:
         core = self.core
         if core.state == CoreState.STOPPED:
             how = self.timeline.end[2] if self.timeline.end else "end"
-            now, ref = self._values(), self._ref_values()
-            return self._stop("end", stops.end_text(now, ref, how), details=stops.verdict_details(now, ref))
+            return self.judge.at_end(how)
         last = self.last_stop
-        skip = last is not None and last is self._compare_stop and last.step == core.steps
+        skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
         self._ready_to_watch()
+        judge = self.judge
         if move_until is None:
 
             def spec_for(c: Core) -> StopSpec:
                 return self.stops.spec(c.cycle, move_cycle, move_pc)
 
             def is_stop(r: RunResult) -> bool:
-                return self._is_stop(r, move_cycle, move_pc)
+                return judge.is_stop(r, move_cycle, move_pc)
         else:
             until = move_until
 
@@ -455,7 +431,7 @@ class Session:
             def is_stop(r: RunResult) -> bool:
                 # A candidate passed over runs its bundle unchecked: the move's own test
                 # must be made here for it.
-                return self._is_stop(r, move_cycle, move_pc) or (
+                return judge.is_stop(r, move_cycle, move_pc) or (
                     r.reason in ("pc", "cycle", "read") and until(self.pc)
                 )
 
@@ -467,12 +443,12 @@ class Session:
             cancel=cancel,
             progress=progress,
         )
-        return self._arrive(outcome, limit_kind, move_pc)
+        return self.judge.arrive(outcome, limit_kind, move_pc)
 
     def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         if origin == 0:
-            return self._stop("start", "start of history")
+            return self.judge.stop("start", "start of history")
         self._ready_to_watch()
         try:
             hit = None
@@ -481,36 +457,38 @@ class Session:
                     max(1, floor),
                     origin - 1,
                     lambda c: self.stops.spec(c.cycle),
-                    lambda r: self._is_stop(r, None),
+                    lambda r: self.judge.is_stop(r, None),
                     cancel=cancel,
                     progress=progress,
                 )
         except Interrupted:
-            return self._stop("interrupted", "interrupted")
+            return self.judge.stop("interrupted", "interrupted")
         if hit is not None:
             self.timeline.seek(hit.step)
-            return self._arrive(Outcome(hit.result.reason, hit.result), "steps")
+            return self.judge.arrive(Outcome(hit.result.reason, hit.result), "steps")
         self.timeline.seek(floor)
-        return self._plain("steps")
+        return self.judge.plain("steps")
 
     def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
         if outcome.reason == "limit":
-            return self._plain("steps")
+            return self.judge.plain("steps")
         if outcome.reason == "interrupted":
-            return self._arrive(outcome, "steps")
+            return self.judge.arrive(outcome, "steps")
         self.timeline.seek(origin)
         self._refuse_past_end(step, None)
         raise SessionError(f"step {step} cannot be reached")
 
     def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
-        outcome = self.timeline.seek_cycle(cycle, limit=self.max_steps, cancel=cancel, progress=progress)
+        outcome = self.timeline.seek_cycle(
+            cycle, limit=self.options.max_steps, cancel=cancel, progress=progress
+        )
         if outcome.reason == "cycle":
-            return self._plain("cycle")
+            return self.judge.plain("cycle")
         if outcome.reason in ("limit", "interrupted"):
-            return self._arrive(outcome, "max-steps")
+            return self.judge.arrive(outcome, "max-steps")
         self.timeline.seek(origin)
         self._refuse_past_end(None, cycle)
         raise SessionError(f"cycle {cycle} cannot be reached")
@@ -531,216 +509,7 @@ class Session:
 
     # --- stops ----------------------------------------------------------------------------
 
-    def _holds(self, expr: Expr) -> bool:
-        value = expr.evaluate(self)
-        return bool(value) if isinstance(value, int) else any(value)
-
-    def _reads_now(self) -> tuple[set[int], set[int]]:
-        try:
-            return self.core.reads()
-        except MachineFault:
-            return set(), set()
-
-    def _is_stop(self, result: RunResult, move_cycle: int | None, move_pc: int | None = None) -> bool:
-        """Whether a candidate stop the engine reports is a real one (no side effects: a
-        backward scan asks this of every candidate in a segment)."""
-        reason = result.reason
-        if reason == "pc":
-            return self.pc == move_pc or self._before_hits()
-        if reason == "cycle":
-            return self._cycle_reached(move_cycle) or self._before_hits()
-        if reason == "watch":
-            return bool(
-                self.stops.watch_hits(result.changes)
-                or self._bad_stores(result)
-                or self._cycle_reached(move_cycle)
-            )
-        if reason == "read":
-            return self._before_hits()
-        return True
-
-    def _before_hits(self) -> bool:
-        """Whether a pc breakpoint or a read watchpoint stops before the next bundle: the
-        engine reports one reason per candidate, and passing it on runs that bundle."""
-        return bool(self.stops.pc_hits(self.pc, self._holds) or self.stops.read_hits(*self._reads_now()))
-
-    def _bad_stores(self, result: RunResult) -> list[BadStore]:
-        if not self._check_stores or not result.changes:
-            return []
-        return self.store_check.judge(result.changes)
-
-    def _cycle_reached(self, move_cycle: int | None) -> bool:
-        """Whether the bundle just run reached a cycle target: the engine reports a watched
-        change first, so a change the session passes must not hide the target. Only a bundle
-        that costs a cycle writes a word, so a cycle breakpoint equal to the count now was
-        reached by this very bundle."""
-        return (move_cycle is not None and self.cycle >= move_cycle) or bool(
-            self.stops.cycle_hits(self.cycle)
-        )
-
-    def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
-        origin = self._store_origin(bad[0].addr)
-        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
-        return bad_store_text(bad, where)
-
-    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
-        """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
-        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
-        state before it, one step back, and the timeline comes back here."""
-        step = self.step
-        if step == 0:
-            return None
-        self.timeline.seek(step - 1)
-        try:
-            core = self.core
-            pc = core.pc
-            bundle = self.program[pc] if 0 <= pc < len(self.program) else None
-            found = None
-            if isinstance(bundle, dict):
-                for engine, slots in bundle.items():
-                    for index, slot in enumerate(slots):
-                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
-                            found = (pc, engine, index)
-            return found
-        finally:
-            self.timeline.seek(step)
-
-    def _arrive(self, outcome: Outcome, plain_kind: str, move_pc: int | None = None) -> Stop:
-        """The Stop for where a drive ended; counts the hits of the entries that stopped it.
-        Reaching a move's own target pc is a plain arrival, unless a breakpoint there stops
-        too (then it is that breakpoint's stop, and its hit)."""
-        reason, result = outcome.reason, outcome.result
-        if reason == "limit":
-            if plain_kind == "max-steps":
-                return self._stop(
-                    "max-steps", f"max-steps: stopped after {self.max_steps} steps (a runaway?)"
-                )
-            return self._plain(plain_kind)
-        if reason == "interrupted":
-            return self._stop("interrupted", "interrupted")
-        assert result is not None
-        if reason in ("pc", "cycle", "read"):
-            return self._position_arrival(reason, move_pc)
-        if reason == "predicate":
-            return self._plain("steps")
-        if reason == "watch":
-            return self._watch_arrival(result)
-        if reason == "pause":
-            index = sum(1 for s in self.timeline.pauses if s <= self.step)
-            ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
-            now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
-            details = {"pause": index, **(stops.verdict_details(now, refv) if now and refv else {})}
-            return self._with_stores(result, "pause", stops.pause_text(index, now, refv), details)
-        if reason in ("halt", "end"):
-            now, ref = self._values(), self._ref_values()
-            return self._with_stores(
-                result, "end", stops.end_text(now, ref, reason), stops.verdict_details(now, ref)
-            )
-        if reason == "compare" and isinstance(result.fault, CompareFault):
-            fault = result.fault
-            self._compare_stop = self._stop(
-                "divergence", stops.divergence_text(fault), details=stops.compare_details(fault)
-            )
-            return self._compare_stop
-        if reason in ("fault", "compare") and result.fault is not None:
-            fault = result.fault
-            return self._stop("fault", stops.fault_text(fault), details=stops.fault_details(fault))
-        return self._stop(plain_kind, f"stopped ({reason})")
-
-    def _with_stores(self, result: RunResult, kind: str, text: str, details: dict[str, Any]) -> Stop:
-        """A pause or the end, led by what else the bundle that paused or halted did: a
-        store the reference never makes there (a divergence) and changes to watched words
-        (a watchpoint), so that no reason is lost to the pause."""
-        bad = self._bad_stores(result)
-        watched = self.stops.watch_hits(result.changes)
-        parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
-        lead = "divergence" if bad else "watchpoint" if watched else kind
-        reasons = ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + [kind]
-        details = {**self._change_details(bad, watched), **details, "reasons": reasons}
-        return self._hit(lead, "; ".join([*parts, text]), [bp for bp, _ in watched], details)
-
-    def _watch_arrival(self, result: RunResult) -> Stop:
-        """After a bundle with watched changes: the store check's divergence, the user's
-        watchpoints, the cycle breakpoints it reached, in that order, in one line."""
-        watched = self.stops.watch_hits(result.changes)
-        cycle_bps = self.stops.cycle_hits(self.cycle)
-        bad = self._bad_stores(result)
-        parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
-        if cycle_bps:
-            parts.append(stops.cycle_breakpoint_text(cycle_bps))
-        hit = [bp for bp, _ in watched] + cycle_bps
-        reasons = (
-            ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + ["breakpoint"] * bool(cycle_bps)
-        )
-        details = {**self._change_details(bad, watched), "reasons": reasons}
-        if reasons:
-            return self._hit(reasons[0], "; ".join(parts), hit, details)
-        return self._stop("cycle", "")
-
-    def _change_details(
-        self, bad: Sequence[BadStore], watched: Sequence[tuple[Breakpoint, list[Write]]]
-    ) -> dict[str, Any]:
-        """The structured side of a bundle's bad stores and watched changes (Stop.details)."""
-        details: dict[str, Any] = {}
-        if watched:
-            details["changes"] = [
-                {"id": bp.id, "word": self.word_name(w.space, w.addr), "old": w.old, "new": w.new}
-                for bp, ws in watched
-                for w in ws
-            ]
-        if bad:
-            details.update(stops.store_details(bad[0], self._store_origin(bad[0].addr)))
-        return details
-
-    def _position_arrival(self, reason: str, move_pc: int | None) -> Stop:
-        """A stop before the next bundle: every cycle breakpoint reached, pc breakpoint and
-        read watchpoint there, in one line, whichever of them the engine reported."""
-        cycle_bps = self.stops.cycle_hits(self.cycle) if reason == "cycle" else []
-        pc_hits = self.stops.pc_hits(self.pc, self._holds)
-        reads = self.stops.read_hits(*self._reads_now())
-        parts = [stops.cycle_breakpoint_text(cycle_bps)] if cycle_bps else []
-        parts += [stops.breakpoint_text(pc_hits)] if pc_hits else []
-        parts += [stops.read_text(reads)] if reads else []
-        hit = cycle_bps + [bp for bp, _ in pc_hits] + reads
-        if not hit:
-            return self._plain("steps") if reason == "pc" else self._stop("cycle", "")
-        kind = "breakpoint" if cycle_bps or pc_hits else "watchpoint"
-        reasons = ["breakpoint"] * bool(cycle_bps or pc_hits) + ["watchpoint"] * bool(reads)
-        return self._hit(kind, "; ".join(parts), hit, {"reasons": reasons})
-
-    def _plain(self, kind: str) -> Stop:
-        """A move that ended where it was going: only the position, or the start."""
-        if self.step == 0:
-            return self._stop("start", "start of history")
-        return self._stop(kind, "")
-
-    def _hit(
-        self, kind: str, text: str, bps: Sequence[Breakpoint], details: dict[str, Any] | None = None
-    ) -> Stop:
-        for bp in bps:
-            bp.hits += 1
-        return self._stop(kind, text, tuple(bp.id for bp in bps), details)
-
-    def _stop(
-        self, kind: str, text: str, ids: tuple[int, ...] = (), details: dict[str, Any] | None = None
-    ) -> Stop:
-        pos = self.where()
-        message = f"{text} ({pos})" if text else pos
-        return Stop(kind, message, self.step, self.cycle, self.pc, ids, details or {})
-
     # --- the reference ----------------------------------------------------------------------
-
-    def _region(self, mem: Sequence[int], name: str) -> list[int]:
-        start, length = self.regions[name]
-        return list(mem[start : start + length])
-
-    def _values(self) -> list[int]:
-        return self._region(self.core.mem, "values")
-
-    def _ref_values(self) -> list[int]:
-        return self._region(self.problem.final, "values")
 
     def reference_report(self) -> list[RegionReport]:
         """The values and indices regions now against the reference's final memory, and for

@@ -8,6 +8,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from machine.problem import ProblemSize
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.quoting import quote
 
 #: What editors put in every launch configuration, which means nothing to us.
@@ -31,17 +33,10 @@ class LaunchOptions:
     stop_on_entry: bool = True
     no_debug: bool = False
 
-    def open_arguments(self) -> dict[str, Any]:
-        """Session.open's keyword arguments."""
-        return {
-            "height": self.height,
-            "rounds": self.rounds,
-            "batch": self.batch,
-            "seed": self.seed,
-            "pause": self.pause,
-            "debug": self.compares,
-            "check_stores": self.check_stores,
-        }
+    def run_options(self) -> RunOptions:
+        """What Session.open takes."""
+        size = ProblemSize(self.height, self.rounds, self.batch, self.seed)
+        return RunOptions(size, pause=self.pause, debug=self.compares, check_stores=self.check_stores)
 
 
 _NUMBERS = {"height": 0, "rounds": 0, "batch": 1, "seed": None}

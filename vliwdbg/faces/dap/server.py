@@ -169,7 +169,7 @@ class Adapter:
         options, notes = parse_launch(args)
         if args.get("noDebug") is True:
             options = LaunchOptions(**{**options.__dict__, "no_debug": True})
-        session = Session.open(options.kernel, **options.open_arguments())
+        session = Session.open(options.kernel, options.run_options())
         self.options = options
         self.session = session
         self.console = Console(session)
