@@ -32,6 +32,7 @@ test('launch, a line breakpoint, continue, step, step back, variables, evaluate,
   const dc = new DebugClient(VLIWDBG, '--dap', 'vliwdbg');
   dc.defaultTimeout = 60000;
   await dc.start();
+  let disconnected = false;
   try {
     const caps = (await dc.initializeRequest({ adapterID: 'vliwdbg', linesStartAt1: true })).body;
     assert.strictEqual(caps.supportsStepBack, true);
@@ -55,10 +56,10 @@ test('launch, a line breakpoint, continue, step, step back, variables, evaluate,
 
     assert.strictEqual((await stoppedAfter(dc, () => dc.stepInRequest({ threadId: 1 }))).reason, 'step');
     assert.strictEqual(await evaluate(dc, 'pc'), String(pc + 1));
-    const before = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
+    const lines = async () => (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((f) => `${f.source.path}:${f.line}`);
+    const before = await lines();
     await stoppedAfter(dc, () => dc.nextRequest({ threadId: 1 }));
-    const after = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames[0];
-    assert.notDeepStrictEqual([after.source.path, after.line], [before.source.path, before.line]);
+    assert.notDeepStrictEqual(await lines(), before);
 
     const step = Number(await evaluate(dc, 'step'));
     await stoppedAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
@@ -76,7 +77,8 @@ test('launch, a line breakpoint, continue, step, step back, variables, evaluate,
     await assert.rejects(dc.evaluateRequest({ expression: 'val +', context: 'watch' }), /column/);
     assert.strictEqual(await evaluate(dc, 'cycle >= 0'), '1');
     await dc.disconnectRequest({});
+    disconnected = true; // the adapter has ended: stop() would send a second disconnect
   } finally {
-    await dc.stop();
+    if (!disconnected) await dc.stop();
   }
 });

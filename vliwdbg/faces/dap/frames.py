@@ -133,10 +133,13 @@ def map_file(session: Session, path: str) -> str | None:
 # --- source-level steps -------------------------------------------------------------------
 
 
-def line_of(session: Session, pc: int) -> tuple[str, int] | None:
-    """The innermost (file, line) of the bundle at pc, as the stack shows it."""
+def line_of(session: Session, pc: int) -> tuple[tuple[str, int], ...] | None:
+    """The source line of the bundle at pc as the stack shows it: its innermost line, with
+    the lines that called it. The callers count because users emit every slot through a
+    few helpers: the helper's one line, called from another line of the kernel, is the
+    next line the user means."""
     chain = first_chain(session, pc)
-    return (chain[0].file, chain[0].line) if chain else None
+    return tuple((frame.file, frame.line) for frame in chain) if chain else None
 
 
 def next_line(session: Session) -> Callable[[int], bool]:
@@ -145,7 +148,7 @@ def next_line(session: Session) -> Callable[[int], bool]:
     start = line_of(session, session.pc)
 
     def arrived(pc: int) -> bool:
-        here = line_of(session, pc)
+        here = line_of(session, pc) if 0 <= pc < len(session.program) else None
         return here is not None and here != start
 
     return arrived
