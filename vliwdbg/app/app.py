@@ -41,8 +41,8 @@ from vliwdbg.app.status import StatusBar, StatusFigures
 from vliwdbg.app.views import SessionViews, Snapshot
 from vliwdbg.commands.completion import complete
 from vliwdbg.commands.console import CommandResult, Console
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.commands.table import COMMANDS
-from vliwdbg.faces.replay import script_header, write_script
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session

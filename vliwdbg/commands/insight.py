@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from machine.engine import Prepared
+from vliwdbg.cancel import Cancelled
 from vliwdbg.core.expr import ExprError, Location
 from vliwdbg.core.quoting import quote
 from vliwdbg.insight.critical_path import executed_critical_path
@@ -22,7 +23,6 @@ from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import lint_report
 from vliwdbg.insight.provenance import ProvenanceError, origin, origin_lines, uses, uses_lines
 from vliwdbg.insight.served import SourceMap, parse_step, step_name
-from vliwdbg.insight.sidecore import Cancelled
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session

@@ -15,15 +15,15 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kernels.gc_pause import gc_paused
 from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
-from machine.faults import MachineFault
+from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.core import stops
 from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
@@ -125,7 +125,6 @@ class Session:
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
-        self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
 
     @classmethod
@@ -267,7 +266,7 @@ class Session:
         """The core's state as a word (running, paused, stopped), or "faulted" where the next
         bundle is known to fault (the core itself stays as it was, ready to try it again)."""
         fault = self.timeline.fault
-        if fault is not None and fault[0] == self.step:
+        if fault is not None and fault.step == self.step:
             return "faulted"
         return CoreState(self.state).name.lower()
 
@@ -406,7 +405,7 @@ class Session:
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
-            how = self.timeline.end[2] if self.timeline.end else "end"
+            how = self.timeline.end.how if self.timeline.end else "end"
             return self.judge.at_end(how)
         last = self.last_stop
         skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
@@ -461,7 +460,7 @@ class Session:
                     cancel=cancel,
                     progress=progress,
                 )
-        except Interrupted:
+        except Cancelled:
             return self.judge.stop("interrupted", "interrupted")
         if hit is not None:
             self.timeline.seek(hit.step)
@@ -500,14 +499,11 @@ class Session:
         for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
             if known is None:
                 continue
-            at_step, at_cycle, detail = known
-            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
-                why = f": {detail}" if isinstance(detail, MachineFault) else ""
+            if (step is not None and step > known.step) or (cycle is not None and cycle > known.cycle):
+                why = f": {known.fault}" if isinstance(known, RunFault) else ""
                 raise SessionError(
-                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
+                    f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
-
-    # --- stops ----------------------------------------------------------------------------
 
     # --- the reference ----------------------------------------------------------------------
 
@@ -527,21 +523,6 @@ class Session:
     def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
         check = self.store_check
         return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
-
-    # --- occupancy ----------------------------------------------------------------------
-
-    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
-        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
-        from vliwdbg.insight.occupancy import Profile, SlotTable
-
-        if self._occupancy is None:
-            self._occupancy = Profile(SlotTable(self.program))
-        profile = self._occupancy
-        if profile.steps < self.step:
-            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
-        now = self.cycle
-        to = now if to_cycle is None else min(to_cycle, now)
-        return profile.report(from_cycle, to)
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:

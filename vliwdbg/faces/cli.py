@@ -13,18 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vliwdbg.commands.console import Console
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.core.quoting import clip_path, os_reason
 from vliwdbg.faces import modes as cli_modes
 from vliwdbg.faces.options import add_common_arguments, open_session
-from vliwdbg.faces.replay import (
-    EXIT_SCRIPT_ERROR,
-    PROG,
-    ScriptError,
-    decode_script,
-    run_script,
-    script_header,
-    write_script,
-)
+from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, ScriptError, decode_script, run_script
 
 
 @dataclass(frozen=True)
