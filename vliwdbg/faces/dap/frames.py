@@ -156,18 +156,29 @@ def next_line(session: Session) -> Callable[[int], bool]:
 
 def out_of_function(session: Session) -> Callable[[int], bool] | None:
     """`stepOut`: true at the first bundle none of whose slots was made by this call of
-    the current function (the same function called from the same caller lines). None
-    when the current bundle has no source."""
-    _pc, chain = session.pc, first_chain(session, session.pc)
-    if not chain:
+    the current function (the same function, called from the same lines). None when the
+    current bundle has no source.
+
+    The current function is the innermost frame's, unless that frame is a helper every
+    slot passes through: a frame whose line made more bundles than the line that called
+    it is shared by many callers (`vop` appending a tuple), and stepping out of one of its
+    one-slot calls would only be a step; the caller is then the current function."""
+    found = source_map(session)
+    chain = first_chain(session, session.pc)
+    if found is None or not chain:
         return None
-    func, callers = (chain[0].file, chain[0].func), chain[1:]
+    depth = 0
+    while depth + 1 < len(chain) and len(found.pcs_at(chain[depth].file, chain[depth].line)) > len(
+        found.pcs_at(chain[depth + 1].file, chain[depth + 1].line)
+    ):
+        depth += 1
+    func, callers = (chain[depth].file, chain[depth].func), chain[depth + 1 :]
 
     def inside(other: Chain) -> bool:
-        depth = len(other) - len(callers)
-        if depth < 1 or tuple(other[depth:]) != tuple(callers):
+        above = len(other) - len(callers)
+        if above < 1 or tuple(other[above:]) != tuple(callers):
             return False
-        frame = other[depth - 1]
+        frame = other[above - 1]
         return (frame.file, frame.func) == func
 
     def arrived(pc: int) -> bool:
