@@ -187,3 +187,22 @@ def test_bad_requests_get_one_line_errors_and_the_adapter_lives_on(client) -> No
     client.event("stopped")
     assert evaluate(client, "cycle") == "0"
     assert client.close() == 0
+
+
+def test_the_console_runs_our_commands_and_restart_and_terminate_end_cleanly(client) -> None:
+    launch(client, kernel="baseline")
+    client.ok("configurationDone")
+    client.event("stopped")
+    said = evaluate(client, "step 3", "repl")
+    assert said == "step 3, cycle 3, pc 3"
+    assert client.event("stopped")["reason"] == "step"
+    assert evaluate(client, "step") == "3"
+    assert evaluate(client, "values[0] == values[0]", "repl") == "1"  # no command: an expression
+    refused = client.request("evaluate", {"expression": "break pc 999999", "context": "repl"})
+    assert not refused["success"] and refused["message"].startswith("break pc: pc 999999 is outside")
+    client.ok("restart")
+    assert client.event("stopped")["reason"] == "entry"
+    assert evaluate(client, "step") == "0"
+    client.ok("terminate")
+    client.event("exited")
+    client.event("terminated")
