@@ -167,8 +167,6 @@ class Adapter:
         if self.session is not None:
             raise RequestError("already launched; restart or disconnect first")
         options, notes = parse_launch(args)
-        if args.get("noDebug") is True:
-            options = LaunchOptions(**{**options.__dict__, "no_debug": True})
         session = Session.open(options.kernel, options.run_options())
         self.options = options
         self.session = session
