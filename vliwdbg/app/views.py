@@ -26,6 +26,7 @@ from machine.isa import JUMP_OPS, CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
+from vliwdbg.core.reference import reference_report
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable, run_occupancy
 from vliwdbg.insight.served import Served, SourceMap, steps_text
 
@@ -178,7 +179,7 @@ class SessionViews:
             pc=pc,
             step=session.step,
             cycle=cycle,
-            state=self._state(),
+            state=session.state_word,
             scratch=list(session.scratch),
             mem=list(session.mem),
             scratch_changed=scratch_changed,
@@ -192,15 +193,6 @@ class SessionViews:
             total=self.run_total(),
             generation=self.generation,
         )
-
-    def _state(self) -> str:
-        """The core's state, or "faulted" where the next bundle is known to fault (the core
-        itself stays as it was, ready to try it again)."""
-        session = self.session
-        fault = session.timeline.fault
-        if fault is not None and fault.step == session.step:
-            return "faulted"
-        return _state_name(session.state)
 
     def _where(self, pc: int) -> str | None:
         """Where the current bundle is in the algorithm, by the kernel's compares:
@@ -266,7 +258,7 @@ class SessionViews:
         values_start, batch = problem.regions["values"]
         values_now = session.mem[values_start : values_start + batch]
         if values_now != self._reached_for:
-            self._reached = next(r.reached for r in session.reference_report() if r.name == "values") or {}
+            self._reached = next(r.reached for r in reference_report(session) if r.name == "values") or {}
             self._reached_for = values_now
         reached = self._reached
         label = "at the end" if round_now is None else f"before round {round_now}"
@@ -326,10 +318,6 @@ class SessionViews:
 def _place(served: Served) -> str:
     """`round 3, elements 17-19: hash stage 2`."""
     return f"{served.place()}: {steps_text(served.steps)}"
-
-
-def _state_name(state: CoreState) -> str:
-    return CoreState(state).name.lower()
 
 
 def _region(mem: Sequence[int], region: tuple[int, int]) -> list[int]:

@@ -45,19 +45,6 @@ class LoadReport:
     stop: Stop
 
 
-@dataclass(frozen=True)
-class RegionReport:
-    """One memory region against the reference's final memory."""
-
-    name: str
-    start: int
-    length: int
-    differ: list[int]
-    #: For the values region: element -> the last round whose result it holds (0 = the
-    #: initial value, r = after round r), or None when it matches no round.
-    reached: dict[int, int | None] | None = None
-
-
 class Session:
     """A kernel's program running on a problem, with exact time travel and stops.
 
@@ -167,6 +154,16 @@ class Session:
         return self.core.mem
 
     @property
+    def state_word(self) -> str:
+        """The state as the user reads it: "ready" (the core's RUNNING: nothing runs until a
+        move), "paused", "stopped", or "faulted" where the next bundle is known to fault
+        (the core itself stays as it was, ready to try it again)."""
+        fault = self.timeline.fault
+        if fault is not None and fault.step == self.step:
+            return "faulted"
+        return _STATE_WORDS[self.state]
+
+    @property
     def trace_buf(self) -> Sequence[int]:
         return self.core.trace_buf
 
@@ -260,15 +257,7 @@ class Session:
 
     def position(self) -> dict[str, Any]:
         """Where the session stands, as plain data: step, cycle, pc and the core's state."""
-        return {"step": self.step, "cycle": self.cycle, "pc": self.pc, "state": self.state_word()}
-
-    def state_word(self) -> str:
-        """The core's state as a word (running, paused, stopped), or "faulted" where the next
-        bundle is known to fault (the core itself stays as it was, ready to try it again)."""
-        fault = self.timeline.fault
-        if fault is not None and fault.step == self.step:
-            return "faulted"
-        return CoreState(self.state).name.lower()
+        return {"step": self.step, "cycle": self.cycle, "pc": self.pc, "state": self.state_word}
 
     # --- naming ---------------------------------------------------------------------------
 
@@ -505,24 +494,8 @@ class Session:
                     f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
 
-    # --- the reference ----------------------------------------------------------------------
 
-    def reference_report(self) -> list[RegionReport]:
-        """The values and indices regions now against the reference's final memory, and for
-        each value the last round whose result it holds (how far each element has got)."""
-        reports = []
-        for name in ("values", "indices"):
-            start, length = self.regions[name]
-            now = self.core.mem[start : start + length]
-            ref = self.problem.final[start : start + length]
-            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
-            reached = self._rounds_reached(now) if name == "values" else None
-            reports.append(RegionReport(name, start, length, differ, reached))
-        return reports
-
-    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        check = self.store_check
-        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
+_STATE_WORDS = {CoreState.RUNNING: "ready", CoreState.PAUSED: "paused", CoreState.STOPPED: "stopped"}
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:

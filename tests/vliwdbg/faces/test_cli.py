@@ -210,7 +210,7 @@ def test_json_replay_is_one_object_per_command_with_the_stop_as_data(tmp_path, c
         "step": stop["step"],
         "cycle": stop["cycle"],
         "pc": stop["pc"],
-        "state": "running",
+        "state": "ready",
     }
     assert printed["output"] == [str(trace[(1, 3, "hash_stage", 4)])] and printed["stop"] is None
     assert expected["ok"] is False and expected["error"] is None

@@ -82,7 +82,7 @@ class Variables:
             variable("pc", s.pc, evaluate="pc"),
             variable("cycle", s.cycle, evaluate="cycle"),
             variable("step", s.step, evaluate="step"),
-            variable("state", s.state_word()),
+            variable("state", s.state_word),
             variable("kernel", s.kernel.name),
         ]
         if s.last_stop is not None:
