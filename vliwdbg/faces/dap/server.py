@@ -27,13 +27,12 @@ from vliwdbg.core.session import Session, SessionError
 from vliwdbg.core.stops import Stop
 from vliwdbg.faces.dap import frames, memory
 from vliwdbg.faces.dap.breakpoints import Book
+from vliwdbg.faces.dap.events import THREAD_ID, Events
 from vliwdbg.faces.dap.launch import LaunchError, LaunchOptions, parse_launch
 from vliwdbg.faces.dap.memory import MemoryRefused
 from vliwdbg.faces.dap.protocol import Connection, ProtocolError
 from vliwdbg.faces.dap.variables import Variables
 from vliwdbg.loading.loader import KernelLoadError
-
-THREAD_ID = 1
 
 CAPABILITIES = {
     "supportsConfigurationDoneRequest": True,
@@ -49,17 +48,6 @@ CAPABILITIES = {
     "supportsTerminateRequest": True,
     "supportsExceptionInfoRequest": True,
     "exceptionBreakpointFilters": [],
-}
-
-#: DAP's stopped reason for each of our stop kinds (a breakpoint's depends on who made it).
-REASONS = {
-    "watchpoint": "data breakpoint",
-    "divergence": "exception",
-    "fault": "exception",
-    "max-steps": "exception",
-    "interrupted": "pause",
-    "pause": "pause",
-    "start": "entry",
 }
 
 
@@ -83,7 +71,7 @@ class Adapter:
         self.options = LaunchOptions()
         self.cancel = threading.Event()
         self._jobs: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._finished = False
+        self.events = Events(connection)
 
     # --- the two threads ------------------------------------------------------------------
 
@@ -175,8 +163,8 @@ class Adapter:
         self.variables = Variables(session)
         self.conn.respond(request)
         for note in [*notes, *session.kernel.notes]:
-            self._output(note)
-        self._output(f"{session.kernel.name}: {len(session.program)} bundles; {session.where()}")
+            self.events.output(note)
+        self.events.output(f"{session.kernel.name}: {len(session.program)} bundles; {session.where()}")
         self.conn.event("initialized")
 
     def on_attach(self, request: dict[str, Any], args: dict[str, Any]) -> None:
@@ -202,13 +190,13 @@ class Adapter:
             raise RequestError(result.error)
         self.conn.respond(request)
         for note in result.output[:-1]:
-            self._output(note)
+            self.events.output(note)
         variables.reset()
         self._report(result.stop or _entry(session), "entry", force="entry")
 
     def on_terminate(self, request: dict[str, Any], args: dict[str, Any]) -> None:
         self.conn.respond(request)
-        self._end(None)
+        self.events.end(None)
 
     def on_disconnect(self, request: dict[str, Any], args: dict[str, Any]) -> None:
         self.conn.respond(request)
@@ -372,7 +360,7 @@ class Adapter:
         variables.reset()
         if isinstance(outcome, CommandResult):
             if outcome.error is not None:
-                self._output(outcome.error, "stderr")
+                self.events.output(outcome.error, "stderr")
                 self._report(session.last_stop or _entry(session), "step", force="step")
                 return
             outcome = outcome.stop or _entry(session)
@@ -381,7 +369,7 @@ class Adapter:
     def _after_command(self, result: CommandResult) -> None:
         """A console line typed in the REPL that moved, loaded or quit."""
         if result.quit:
-            self._end(None)
+            self.events.end(None)
         elif result.stop is not None:
             assert self.variables is not None
             self.variables.reset()
@@ -395,52 +383,12 @@ class Adapter:
             if stop is None or stop.kind in ("end", "fault", "max-steps", "interrupted"):
                 break
         if stop is not None:
-            self._output(stop.message)
-        self._end(stop)
-
-    # --- events ---------------------------------------------------------------------------
+            self.events.output(stop.message)
+        self.events.end(stop)
 
     def _report(self, stop: Stop, plain: str, *, force: str | None = None, echo: bool = True) -> None:
-        """A stop as the editor sees it: its line as output, then `stopped` with the
-        reason, or, at the end of the program, `exited` and `terminated`."""
-        if echo:
-            self._output(stop.message)
-        if stop.kind == "end":
-            self._end(stop)
-            return
-        body: dict[str, Any] = {
-            "reason": force or self._reason(stop, plain),
-            "description": stop.kind,
-            "text": stop.message,
-            "threadId": THREAD_ID,
-            "allThreadsStopped": True,
-        }
-        if stop.ids:
-            body["hitBreakpointIds"] = list(stop.ids)
-        self.conn.event("stopped", body)
-
-    def _reason(self, stop: Stop, plain: str) -> str:
-        if stop.kind == "breakpoint":
-            assert self.book is not None
-            families = {self.book.family(i) for i in stop.ids}
-            if "line" in families or None in families:
-                return "breakpoint"
-            if "instruction" in families:
-                return "instruction breakpoint"
-            return "data breakpoint" if "data" in families else "breakpoint"
-        return REASONS.get(stop.kind, plain)
-
-    def _end(self, stop: Stop | None) -> None:
-        """`exited` (0 when every value is correct, else 1) and `terminated`, once."""
-        if self._finished:
-            return
-        self._finished = True
-        correct = stop is not None and bool(stop.details.get("correct"))
-        self.conn.event("exited", {"exitCode": 0 if correct else 1})
-        self.conn.event("terminated")
-
-    def _output(self, text: str, category: str = "console") -> None:
-        self.conn.event("output", {"category": category, "output": text + "\n"})
+        assert self.book is not None
+        self.events.stopped(stop, self.book.family, plain, force=force, echo=echo)
 
 
 def _in_repl(request: dict[str, Any]) -> bool:
