@@ -199,7 +199,7 @@ def disassemble(session: Session, first: int, count: int) -> list[dict[str, Any]
     out = []
     for pc in range(first, first + count):
         if not 0 <= pc < len(session.program):
-            out.append({"address": str(max(pc, 0)), "instruction": "", "presentationHint": "invalid"})
+            out.append({"address": str(pc), "instruction": "", "presentationHint": "invalid"})
             continue
         bundle = session.program[pc]
         text = " ; ".join(
