@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from vliwdbg.core.reference import reference_report
 from vliwdbg.faces.dap.frames import bundle_chains
 
 if TYPE_CHECKING:
@@ -126,22 +127,32 @@ class Variables:
         )
 
     def _memory(self) -> list[dict[str, Any]]:
+        """Each region; indices and values beside the reference's final words, with the
+        round each value holds (vliwdbg.core.reference says both)."""
         s = self.session
+        reports = {report.name: report for report in reference_report(s)}
         final = s.problem.final
         rows = []
         for region, (start, length) in s.regions.items():
+            report = reports.get(region)
 
             def words(region: str = region, start: int = start, length: int = length) -> list[dict[str, Any]]:
+                report = reports.get(region)
+                differ = set(report.differ) if report is not None else set()
                 out = []
                 for i in range(length):
-                    now, ref = s.mem[start + i], final[start + i]
-                    value = str(now) if now == ref else f"{now} (reference at the end: {ref})"
+                    value = str(s.mem[start + i])
+                    if i in differ:
+                        value += f" (reference at the end: {final[start + i]}"
+                        held = report.reached.get(i) if report is not None and report.reached else None
+                        value += f", holds round {held})" if held is not None else ")"
                     label = f"{region}[{i}]"
                     out.append(variable(label, value, evaluate=label, memory=f"m:{start + i}"))
                 return out
 
-            differ = sum(1 for i in range(length) if s.mem[start + i] != final[start + i])
-            summary = f"m[{start}:{start + length}], {differ} of {length} differ from the reference's end"
+            summary = f"m[{start}:{start + length}]"
+            if report is not None:
+                summary += f", {len(report.differ)} of {length} differ from the reference's end"
             rows.append(variable(region, summary, self._ref(words), memory=f"m:{start}", count=length))
         return rows
 
