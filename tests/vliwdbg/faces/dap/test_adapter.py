@@ -84,7 +84,7 @@ def test_instruction_breakpoints_steps_both_ways_and_variables(client) -> None:
     assert [v["name"] for v in values] == [f"values[{i}]" for i in range(8)]
     final = problem.final[start : start + 8]
     assert [v["value"] for v in values] == [
-        f"{now} (reference at the end: {ref})"
+        f"{now} (reference at the end: {ref}, holds round 0)"
         for now, ref in zip(problem.initial[start : start + 8], final, strict=True)
     ]
 
