@@ -82,15 +82,37 @@ class Judge:
             self.session.stops.cycle_hits(self.session.cycle)
         )
 
+    def _writer_where(self, changes: Sequence[Write]) -> str:
+        """` at FILE:LINE` of the slot that wrote a watchpoint's first changed word."""
+        origin = self._writer(changes)
+        return "" if origin is None else self.session.slot_where(*origin)
+
+    def _writer(self, changes: Sequence[Write]) -> tuple[int, str, int] | None:
+        """The slot that wrote a watchpoint's first changed word, when the kernel has a
+        source map (finding the slot costs a step back and forth, worth it only when the
+        slot can be shown in the kernel's own lines)."""
+        session = self.session
+        if session.source_map is None and not (session.source_waits and session.wait_for_source_map()):
+            return None
+        return self._store_origin(changes[0].addr, changes[0].space)
+
+    def _fault_where(self, fault: MachineFault) -> str:
+        """` at FILE:LINE` of the slot a fault names."""
+        return self.session.slot_where(fault.pc, fault.engine, fault.slot_index)
+
     def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
         origin = self._store_origin(bad[0].addr)
-        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
+        if origin is None:
+            return bad_store_text(bad, None)
+        where = f"pc {origin[0]} {origin[1]} slot {origin[2]}{self.session.slot_where(*origin)}"
         return bad_store_text(bad, where)
 
-    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
+    def _store_origin(self, addr: int, space: str = "m") -> tuple[int, str, int] | None:
         """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
-        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
-        state before it, one step back, and the timeline comes back here."""
+        `addr` (or wrote scratch word `addr`, for space "s"; the last such slot: it is the
+        one that lands). The bundle is looked at on the state before it, one step back, and
+        the timeline comes back here."""
+        written = 3 if space == "m" else 2
         step = self.session.step
         if step == 0:
             return None
@@ -103,7 +125,7 @@ class Judge:
             if isinstance(bundle, dict):
                 for engine, slots in bundle.items():
                     for index, slot in enumerate(slots):
-                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
+                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[written]:
                             found = (pc, engine, index)
             return found
         finally:
@@ -142,13 +164,13 @@ class Judge:
             return self._with_stores(result, "end", text, stops.verdict_details(now, ref))
         if reason == "compare" and isinstance(result.fault, CompareFault):
             fault = result.fault
-            self.compare_stop = self.stop(
-                "divergence", stops.divergence_text(fault), details=stops.compare_details(fault)
-            )
+            text = stops.divergence_text(fault) + self._fault_where(fault)
+            self.compare_stop = self.stop("divergence", text, details=stops.compare_details(fault))
             return self.compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
             fault = result.fault
-            return self.stop("fault", stops.fault_text(fault), details=stops.fault_details(fault))
+            text = stops.fault_text(fault) + self._fault_where(fault)
+            return self.stop("fault", text, details=stops.fault_details(fault))
         return self.stop(plain_kind, f"stopped ({reason})")
 
     def at_end(self, how: str) -> Stop:
@@ -163,7 +185,9 @@ class Judge:
         bad = self._bad_stores(result)
         watched = self.session.stops.watch_hits(result.changes)
         parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.session.word_name) for bp, ws in watched]
+        parts += [
+            stops.watch_text(bp, ws, self.session.word_name) + self._writer_where(ws) for bp, ws in watched
+        ]
         lead = "divergence" if bad else "watchpoint" if watched else kind
         reasons = ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + [kind]
         details = {**self._change_details(bad, watched), **details, "reasons": reasons}
@@ -176,7 +200,9 @@ class Judge:
         cycle_bps = self.session.stops.cycle_hits(self.session.cycle)
         bad = self._bad_stores(result)
         parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.session.word_name) for bp, ws in watched]
+        parts += [
+            stops.watch_text(bp, ws, self.session.word_name) + self._writer_where(ws) for bp, ws in watched
+        ]
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))
         hit = [bp for bp, _ in watched] + cycle_bps
@@ -201,6 +227,10 @@ class Judge:
             ]
         if bad:
             details.update(stops.store_details(bad[0], self._store_origin(bad[0].addr)))
+        elif watched:
+            writer = self._writer(watched[0][1])
+            if writer is not None:
+                details["slot"] = list(writer)
         return details
 
     def _position_arrival(self, reason: str) -> Stop:

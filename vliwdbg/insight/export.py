@@ -73,6 +73,10 @@ def export_trace(
     begin = core.cycle
     budget = core.steps + session.options.max_steps
     bundles = 0
+    smap = session.source_map
+    if smap is None and session.source_waits:
+        smap = session.wait_for_source_map(cancel)
+    sources: dict[int, dict[tuple[str, int], str]] = {}
     while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
         pc = core.pc
         if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
@@ -85,7 +89,9 @@ def export_trace(
             writes[pc] = _scratch_writes(program[pc])
         written = writes[pc]
         if written is not None:
-            writer.add_bundle(0, cycle, program[pc], written, core.scratch)
+            if smap is not None and pc not in sources:
+                sources[pc] = {(e, i): str(chain[0]) for e, i, chain in smap.slot_chains(pc) if chain}
+            writer.add_bundle(0, cycle, program[pc], written, core.scratch, sources.get(pc))
             bundles += 1
     try:
         writer.write(target)

@@ -44,9 +44,10 @@ def test_lint_status_follows_the_worst_finding(tmp_path, capsys):
     path.write_text(KERNEL)
     assert main(["--lint", str(path), *SMALL]) == 2
     out = capsys.readouterr().out.splitlines()
+    line = next(n for n, text in enumerate(KERNEL.splitlines(), 1) if '("-", 2, 0, 1)' in text)
     assert out[0] == (
         "pc 1 alu[1] (- 2 0 1) hazard: writes sum, which alu[0] also writes in the same bundle;"
-        " this later write wins"
+        f" this later write wins at k.py:{line}"
     )
     assert out[1].startswith("pc 3 alu[0] (frob 3 0 1) error: unknown alu op 'frob'")
     assert out[-1] == "k.py: 4 bundles; 1 error, 1 hazard, 0 notes"

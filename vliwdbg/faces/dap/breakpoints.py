@@ -18,6 +18,7 @@ from vliwdbg.faces.dap.frames import map_file, source_map
 
 if TYPE_CHECKING:
     from vliwdbg.commands.console import Console
+    from vliwdbg.core.session import Session
 
 
 class Book:
@@ -173,6 +174,6 @@ class Book:
         return out
 
 
-def _no_map_reason(session: Any) -> str:
-    status = getattr(session, "source_status", "no source map")
+def _no_map_reason(session: Session) -> str:
+    status = session.source_status
     return status if status.startswith("no source map") else f"no source map ({status})"

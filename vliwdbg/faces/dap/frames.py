@@ -24,8 +24,7 @@ Chain = tuple["Frame", ...]
 
 def source_map(session: Session) -> SourceMap | None:
     """The session's map once it is made (waited for), or None when the kernel has none."""
-    wait = getattr(session, "wait_for_source_map", None)
-    return None if wait is None else wait()
+    return session.wait_for_source_map()
 
 
 def bundle_chains(session: Session, pc: int) -> list[tuple[str, int, Chain]]:
