@@ -480,3 +480,19 @@ def test_forward_until_stops_before_the_first_bundle_that_satisfies_it_or_earlie
     assert (stop.kind, stop.pc) == ("steps", 6)
     # Nothing satisfies it: the end.
     assert s.forward_until(lambda pc: False).kind == "end"
+
+
+def test_a_watch_stop_names_the_slot_that_wrote_the_word_when_the_kernel_has_a_source_map() -> None:
+    from pathlib import Path
+
+    from machine.problem import ProblemSize
+    from vliwdbg.core.options import RunOptions
+
+    kernel = Path(__file__).resolve().parents[2] / "fixtures" / "kernels" / "dap" / "grouped.py"
+    s = Driven.open(str(kernel), RunOptions(ProblemSize(3, 2, 16, 123), pause=False))
+    s.execute("watch parity")
+    stop = s.execute("continue").stop
+    pc, engine, index = stop.details["slot"]
+    assert pc == stop.pc - 1 and s.program[pc][engine][index][:2] == ("%", s.scratch_names["parity"][0])
+    frames = s.wait_for_source_map().chain(pc, engine, index)
+    assert [(f.file, f.func) for f in frames] == [("emit.py", "vop"), ("grouped.py", "build_kernel")]
