@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from vliwdbg.cancel import Cancel
 from vliwdbg.core.expr import Expr, ExprError, Location
 from vliwdbg.core.history import Progress
+from vliwdbg.core.quoting import quote
 from vliwdbg.core.stops import Stop
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ NUMBER = re.compile(r"^(0[xX][0-9a-fA-F_]+|[0-9][0-9_]*)$")
 
 def parse_int(token: str, what: str) -> int:
     if not NUMBER.match(token):
-        raise CommandError(f"expected {what}, got {token!r}")
+        raise CommandError(f"expected {what}, got {quote(token)}")
     return int(token, 0) if token[:2].lower() == "0x" else int(token, 10)
 
 
@@ -78,7 +79,7 @@ def count_arg(args: Args, what: str = "a count") -> int:
         return 1
     words = args.text.split()
     if len(words) > 1:
-        raise CommandError(f"expected one number, got {args.text!r}")
+        raise CommandError(f"expected one number, got {quote(args.text)}")
     n = parse_int(words[0], what)
     if n < 1:
         raise CommandError(f"{what} must be at least 1")
@@ -88,13 +89,13 @@ def count_arg(args: Args, what: str = "a count") -> int:
 def one_number(args: Args, what: str) -> int:
     words = args.text.split()
     if len(words) != 1:
-        raise CommandError(f"expected {what}" + (f", got {args.text!r}" if args.text else ""))
+        raise CommandError(f"expected {what}" + (f", got {quote(args.text)}" if args.text else ""))
     return parse_int(words[0], what)
 
 
 def no_args(args: Args) -> None:
     if args.text:
-        raise CommandError(f"takes no arguments, got {args.text!r}")
+        raise CommandError(f"takes no arguments, got {quote(args.text)}")
 
 
 def breakpoint_ids(session: Session, args: Args) -> list[int]:

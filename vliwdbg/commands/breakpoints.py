@@ -19,6 +19,7 @@ from vliwdbg.commands.base import (
     no_args,
     one_number,
 )
+from vliwdbg.core.quoting import quote
 from vliwdbg.core.stops import location_words
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def cmd_break_op(session: Session, args: Args) -> Reply:
     if op not in _KNOWN_OPS and not pcs:
         close = difflib.get_close_matches(op, _KNOWN_OPS, n=3, cutoff=0.5)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise CommandError(f"unknown op {op!r}{hint}")
+        raise CommandError(f"unknown op {quote(op)}{hint}")
     bp = session.stops.add("op", args.text, op=op)
     where = f"{len(pcs)} bundles" if pcs else "no bundle of this program has it"
     return Reply([f"{bp.label()} on op {op} ({where})"])

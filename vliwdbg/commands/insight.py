@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from machine.engine import Prepared
 from vliwdbg.cancel import Cancelled
 from vliwdbg.core.expr import ExprError, Location
+from vliwdbg.core.quoting import quote
 from vliwdbg.insight.critical_path import executed_critical_path
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import lint_report
@@ -193,15 +194,15 @@ def _number(word: str, what: str) -> int:
     try:
         value = int(word, 0)
     except ValueError:
-        raise InsightError(f"expected {what}, got {word!r}") from None
+        raise InsightError(f"expected {what}, got {quote(word)}") from None
     if value < 0:
-        raise InsightError(f"expected {what}, got {word!r}")
+        raise InsightError(f"expected {what}, got {quote(word)}")
     return value
 
 
 def _no_args(args: Any) -> None:
     if args.text:
-        raise InsightError(f"takes no arguments, got {args.text!r}")
+        raise InsightError(f"takes no arguments, got {quote(args.text)}")
 
 
 INSIGHT_COMMANDS: tuple[InsightCommand, ...] = (

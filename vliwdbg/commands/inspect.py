@@ -21,6 +21,7 @@ from vliwdbg.commands.base import (
     one_number,
     parse_int,
 )
+from vliwdbg.core.quoting import clip, quote
 from vliwdbg.core.reference import reference_report
 from vliwdbg.insight.occupancy import run_occupancy
 
@@ -74,7 +75,7 @@ def cmd_info_scratch(session: Session, args: Args) -> Reply:
         if entry is None:
             close = difflib.get_close_matches(name, list(session.scratch_names), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise CommandError(f"no scratch name {name!r}{hint}")
+            raise CommandError(f"no scratch name {quote(name)}{hint}")
         return Reply(_scratch_entry(name, *entry, scratch))
     if not session.scratch_names:
         lines = ["the kernel names no scratch words; nonzero rows:"]
@@ -106,7 +107,7 @@ def cmd_info_mem(session: Session, args: Args) -> Reply:
     expr = expr_arg(session, args, words[0], args.offset)
     start = evaluate_arg(session, expr, args.offset)
     if isinstance(start, list):
-        raise CommandError(f"{words[0]} is a list of words, not an address")
+        raise CommandError(f"{clip(words[0])} is a list of words, not an address")
     n = parse_int(words[1], "a word count") if len(words) == 2 else WORDS_PER_ROW
     size = len(session.mem)
     if not 1 <= n <= MAX_WORDS:
@@ -236,7 +237,7 @@ _STORE_CHECK = {
 def cmd_set_check_stores(session: Session, args: Args) -> Reply:
     words = args.text.split()
     if len(words) != 1 or words[0] not in ("on", "off"):
-        raise CommandError("expected on or off" + (f", got {args.text!r}" if args.text else ""))
+        raise CommandError("expected on or off" + (f", got {quote(args.text)}" if args.text else ""))
     session.set_check_stores(words[0] == "on")
     return Reply([f"store check: {_STORE_CHECK[session.check_stores]}"])
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from vliwdbg.commands import breakpoints, inspect, moves, program, source, why
 from vliwdbg.commands.base import Args, Command, CommandError, Reply
 from vliwdbg.commands.insight import INSIGHT_COMMANDS, InsightCommand, InsightError
+from vliwdbg.core.quoting import clip, quote
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -89,6 +90,14 @@ _BY_NAME = _index()
 _GROUPS = {c.name.split()[0] for c in COMMANDS if " " in c.name}
 
 
+def is_command_word(word: str) -> bool:
+    """Whether a line starting with this word is meant as a command (a command's name, an
+    alias or a group word, with or without /FMT), so that a face taking both command lines
+    and expressions can tell them apart before either is run."""
+    first = GROUP_ALIASES.get(word.split("/", 1)[0], word.split("/", 1)[0])
+    return first in _BY_NAME or first in _GROUPS
+
+
 def lookup(text: str) -> tuple[Command, int, str | None]:
     """The command a line starts with, where its arguments start, and its /FMT if any."""
     m = re.match(r"\s*(\S+)", text)
@@ -111,14 +120,14 @@ def lookup(text: str) -> tuple[Command, int, str | None]:
             command = _BY_NAME["break line"]
         else:
             subs = sorted(c.name.split()[1] for c in COMMANDS if c.name.startswith(first + " "))
-            what = f"{first} {sub}: unknown" if sub else f"{first}: expected"
+            what = f"{first} {clip(sub)}: unknown" if sub else f"{first}: expected"
             raise CommandError(f"{what} subcommand; one of {', '.join(subs)}")
     else:
         command = _BY_NAME.get(first)
         if command is None:
             close = difflib.get_close_matches(first, list(_BY_NAME), n=3, cutoff=0.6)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `help` lists the commands"
-            raise CommandError(f"unknown command {first!r}{hint}")
+            raise CommandError(f"unknown command {quote(first)}{hint}")
     if fmt is not None and fmt not in command.formats:
         allowed = ", ".join("/" + f for f in command.formats) or "none"
         raise CommandError(f"{command.name}: unknown format /{fmt} (formats: {allowed})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from machine.access import touches
 from machine.engine import RunResult, Write
@@ -55,13 +55,9 @@ class Judge:
         backward scan asks this of every candidate in a segment)."""
         reason = result.reason
         if reason == "pc":
-            return self.session.pc == move_pc or bool(
-                self.session.stops.pc_hits(self.session.pc, self._holds)
-            )
+            return self.session.pc == move_pc or self._before_hits()
         if reason == "cycle":
-            return (move_cycle is not None and self.session.cycle >= move_cycle) or bool(
-                self.session.stops.cycle_hits(self.session.cycle)
-            )
+            return self._cycle_reached(move_cycle) or self._before_hits()
         if reason == "watch":
             return bool(
                 self.session.stops.watch_hits(result.changes, self._holds)
@@ -69,8 +65,16 @@ class Judge:
                 or self._cycle_reached(move_cycle)
             )
         if reason == "read":
-            return bool(self.session.stops.read_hits(*self._reads_now(), self._holds))
+            return self._before_hits()
         return True
+
+    def _before_hits(self) -> bool:
+        """Whether a pc breakpoint or a read watchpoint stops before the next bundle: the
+        engine reports one reason per candidate, and passing it on runs that bundle."""
+        stops_ = self.session.stops
+        return bool(
+            stops_.pc_hits(self.session.pc, self._holds) or stops_.read_hits(*self._reads_now(), self._holds)
+        )
 
     def _bad_stores(self, result: RunResult) -> list[BadStore]:
         if not self.session.check_stores or not result.changes:
@@ -100,13 +104,18 @@ class Judge:
         )
 
     def _writer_where(self, changes: Sequence[Write]) -> str:
-        """` at FILE:LINE` of the slot that wrote a watchpoint's first changed word, when
-        the kernel has a source map (finding the slot costs a step back and forth)."""
+        """` at FILE:LINE` of the slot that wrote a watchpoint's first changed word."""
+        origin = self._writer(changes)
+        return "" if origin is None else self.session.slot_where(*origin)
+
+    def _writer(self, changes: Sequence[Write]) -> tuple[int, str, int] | None:
+        """The slot that wrote a watchpoint's first changed word, when the kernel has a
+        source map (finding the slot costs a step back and forth, worth it only when the
+        slot can be shown in the kernel's own lines)."""
         session = self.session
         if session.source_map is None and not (session.source_waits and session.wait_for_source_map()):
-            return ""
-        origin = self._store_origin(changes[0].addr, changes[0].space)
-        return "" if origin is None else session.slot_where(*origin)
+            return None
+        return self._store_origin(changes[0].addr, changes[0].space)
 
     def _fault_where(self, fault: MachineFault) -> str:
         """` at FILE:LINE` of the slot a fault names."""
@@ -159,44 +168,52 @@ class Judge:
         if reason == "interrupted":
             return self.stop("interrupted", "interrupted")
         assert result is not None
-        if reason == "pc":
-            hits = self.session.stops.pc_hits(self.session.pc, self._holds)
-            if not hits and self.session.pc == move_pc:
-                return self.plain("steps")
-            return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
-        if reason == "cycle":
-            bps = self.session.stops.cycle_hits(self.session.cycle)
-            if bps:
-                return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
-            return self.stop("cycle", "")
+        if reason in ("pc", "cycle", "read"):
+            return self._position_arrival(reason)
+        if reason == "predicate":
+            return self.plain("steps")
         if reason == "watch":
             return self._watch_arrival(result)
-        if reason == "read":
-            bps = self.session.stops.read_hits(*self._reads_now(), self._holds)
-            notes = [stops.condition_note(bp, self._holds) for bp in bps]
-            return self._hit("watchpoint", stops.read_text(bps, notes), bps)
         if reason == "pause":
             index = sum(1 for s in self.session.timeline.pauses if s <= self.session.step)
             ref = {1: self.session.problem.initial, 2: self.session.problem.final}.get(index)
             now, refv = (self.values(), self.region(ref, "values")) if ref is not None else (None, None)
-            return self._with_stores(result, "pause", stops.pause_text(index, now, refv))
+            details = {"pause": index, **(stops.verdict_details(now, refv) if now and refv else {})}
+            return self._with_stores(result, "pause", stops.pause_text(index, now, refv), details)
         if reason in ("halt", "end"):
-            return self._with_stores(result, "end", stops.end_text(self.values(), self.ref_values(), reason))
+            now, ref = self.values(), self.ref_values()
+            text = stops.end_text(now, ref, reason)
+            return self._with_stores(result, "end", text, stops.verdict_details(now, ref))
         if reason == "compare" and isinstance(result.fault, CompareFault):
-            text = stops.divergence_text(result.fault) + self._fault_where(result.fault)
-            self.compare_stop = self.stop("divergence", text)
+            fault = result.fault
+            text = stops.divergence_text(fault) + self._fault_where(fault)
+            self.compare_stop = self.stop("divergence", text, details=stops.compare_details(fault))
             return self.compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
-            return self.stop("fault", stops.fault_text(result.fault) + self._fault_where(result.fault))
+            fault = result.fault
+            text = stops.fault_text(fault) + self._fault_where(fault)
+            return self.stop("fault", text, details=stops.fault_details(fault))
         return self.stop(plain_kind, f"stopped ({reason})")
 
-    def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
-        """A pause or the end, led by the store check's divergence when the bundle that
-        paused or halted also stored a word the reference never has there."""
+    def at_end(self, how: str) -> Stop:
+        """A move asked for where the run has already ended."""
+        now, ref = self.values(), self.ref_values()
+        return self.stop("end", stops.end_text(now, ref, how), details=stops.verdict_details(now, ref))
+
+    def _with_stores(self, result: RunResult, kind: str, text: str, details: dict[str, Any]) -> Stop:
+        """A pause or the end, led by what else the bundle that paused or halted did: a
+        store the reference never makes there (a divergence) and changes to watched words
+        (a watchpoint), so that no reason is lost to the pause."""
         bad = self._bad_stores(result)
-        if bad:
-            return self.stop("divergence", f"{self._bad_store_text(bad)}; {text}")
-        return self.stop(kind, text)
+        watched = self.session.stops.watch_hits(result.changes)
+        parts = [self._bad_store_text(bad)] if bad else []
+        parts += [
+            stops.watch_text(bp, ws, self.session.word_name) + self._writer_where(ws) for bp, ws in watched
+        ]
+        lead = "divergence" if bad else "watchpoint" if watched else kind
+        reasons = ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched) + [kind]
+        details = {**self._change_details(bad, watched), **details, "reasons": reasons}
+        return self._hit(lead, "; ".join([*parts, text]), [bp for bp, _ in watched], details)
 
     def _watch_arrival(self, result: RunResult) -> Stop:
         """After a bundle with watched changes: the store check's divergence, the user's
@@ -213,13 +230,51 @@ class Judge:
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))
         hit = [bp for bp, _ in watched] + cycle_bps
-        if bad:
-            return self._hit("divergence", "; ".join(parts), hit)
-        if watched:
-            return self._hit("watchpoint", "; ".join(parts), hit)
-        if cycle_bps:
-            return self._hit("breakpoint", "; ".join(parts), hit)
+        reasons = ["divergence"] * bool(bad) + ["watchpoint"] * bool(watched)
+        reasons += ["breakpoint"] * bool(cycle_bps)
+        details = {**self._change_details(bad, watched), "reasons": reasons}
+        if reasons:
+            return self._hit(reasons[0], "; ".join(parts), hit, details)
         return self.stop("cycle", "")
+
+    def _change_details(
+        self, bad: Sequence[BadStore], watched: Sequence[tuple[Breakpoint, list[Write]]]
+    ) -> dict[str, Any]:
+        """The structured side of a bundle's bad stores and watched changes (Stop.details)."""
+        details: dict[str, Any] = {}
+        if watched:
+            name = self.session.word_name
+            details["changes"] = [
+                {"id": bp.id, "word": name(w.space, w.addr), "old": w.old, "new": w.new}
+                for bp, ws in watched
+                for w in ws
+            ]
+        if bad:
+            details.update(stops.store_details(bad[0], self._store_origin(bad[0].addr)))
+        elif watched:
+            writer = self._writer(watched[0][1])
+            if writer is not None:
+                details["slot"] = list(writer)
+        return details
+
+    def _position_arrival(self, reason: str) -> Stop:
+        """A stop before the next bundle: every cycle breakpoint reached, pc breakpoint and
+        read watchpoint there, in one line, whichever of them the engine reported. With
+        none, the move reached its own target (a pc or a cycle)."""
+        session = self.session
+        cycle_bps = session.stops.cycle_hits(session.cycle) if reason == "cycle" else []
+        pc_hits = session.stops.pc_hits(session.pc, self._holds)
+        reads = session.stops.read_hits(*self._reads_now(), self._holds)
+        parts = [stops.cycle_breakpoint_text(cycle_bps)] if cycle_bps else []
+        parts += [stops.breakpoint_text(pc_hits)] if pc_hits else []
+        if reads:
+            parts.append(stops.read_text(reads, [stops.condition_note(bp, self._holds) for bp in reads]))
+        hit = cycle_bps + [bp for bp, _ in pc_hits] + reads
+        if not hit:
+            return self.plain("steps") if reason == "pc" else self.stop("cycle", "")
+        kind = "breakpoint" if cycle_bps or pc_hits else "watchpoint"
+        reasons = ["breakpoint"] * bool(cycle_bps or pc_hits) + ["watchpoint"] * bool(reads)
+        return self._hit(kind, "; ".join(parts), hit, {"reasons": reasons})
 
     def plain(self, kind: str) -> Stop:
         """A move that ended where it was going: only the position, or the start."""
@@ -227,15 +282,20 @@ class Judge:
             return self.stop("start", "start of history")
         return self.stop(kind, "")
 
-    def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
+    def _hit(
+        self, kind: str, text: str, bps: Sequence[Breakpoint], details: dict[str, Any] | None = None
+    ) -> Stop:
         for bp in bps:
             bp.hits += 1
-        return self.stop(kind, text, tuple(bp.id for bp in bps))
+        return self.stop(kind, text, tuple(bp.id for bp in bps), details)
 
-    def stop(self, kind: str, text: str, ids: tuple[int, ...] = ()) -> Stop:
-        pos = self.session.where()
+    def stop(
+        self, kind: str, text: str, ids: tuple[int, ...] = (), details: dict[str, Any] | None = None
+    ) -> Stop:
+        session = self.session
+        pos = session.where()
         message = f"{text} ({pos})" if text else pos
-        return Stop(kind, message, self.session.step, self.session.cycle, self.session.pc, ids)
+        return Stop(kind, message, session.step, session.cycle, session.pc, ids, details or {})
 
     def region(self, mem: Sequence[int], name: str) -> list[int]:
         start, length = self.session.regions[name]

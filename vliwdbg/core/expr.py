@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from machine.problem import HASH_STAGES
+from vliwdbg.core.quoting import clip, quote
 
 #: Largest integer an expression may hold, in bits. Words are 32 bits; this leaves room for
 #: any sensible arithmetic on them while keeping every operation cheap.
@@ -176,7 +177,7 @@ def parse_location(
             raise ExprError(f"{name} needs an address: {name}[A] or {name}[A:B]", col)
         start, stop = compiler.const_range(index, None)
         if stop > size:
-            raise ExprError(f"{what} ends at {size - 1}; {text.strip()} runs past it", col)
+            raise ExprError(f"{what} ends at {size - 1}; {clip(text.strip())} runs past it", col)
         return Location(space, start, stop - start, text.strip())
     if name in REGION_NAMES:
         if name not in regions:
@@ -195,7 +196,7 @@ def parse_location(
         return Location(space, start, length, text.strip())
     lo, hi = compiler.const_range(index, length)
     if hi > length:
-        raise ExprError(f"{name} has {length} words; {text.strip()} runs past it", col)
+        raise ExprError(f"{name} has {length} words; {clip(text.strip())} runs past it", col)
     return Location(space, start + lo, hi - lo, text.strip())
 
 
@@ -386,7 +387,7 @@ class _Compiler:
             hint = "this kernel names no scratch words; use s[ADDR]"
         else:
             hint = "not a scratch name of this kernel"
-        return ExprError(f"unknown name '{name}'; {hint}", col)
+        return ExprError(f"unknown name {quote(name)}; {hint}", col)
 
     # --- leaves -------------------------------------------------------------------------
 
@@ -639,7 +640,7 @@ class _Compiler:
         if key not in REF_KEYS:
             close = difflib.get_close_matches(key, REF_KEYS, n=2, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}?" if close else "keys: " + ", ".join(REF_KEYS)
-            raise ExprError(f"unknown reference key '{key}'; {hint}", self.col(key_node))
+            raise ExprError(f"unknown reference key {quote(key)}; {hint}", self.col(key_node))
         if (key == "hash_stage") != (len(args) == 4):
             need = 'ref(ROUND, I, "hash_stage", K)' if key == "hash_stage" else f'ref(ROUND, I, "{key}")'
             raise ExprError(f"that key is written {need}", col)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from machine.engine import Core, Prepared, Write, prepare
+from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
 from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
@@ -274,6 +275,10 @@ class Session:
     def where(self) -> str:
         return stops.where(self.step, self.cycle, self.pc)
 
+    def position(self) -> dict[str, Any]:
+        """Where the session stands, as plain data: step, cycle, pc and the core's state."""
+        return {"step": self.step, "cycle": self.cycle, "pc": self.pc, "state": self.state_word}
+
     # --- naming ---------------------------------------------------------------------------
 
     def word_name(self, space: str, addr: int) -> str:
@@ -320,6 +325,19 @@ class Session:
     def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`continue`: forward to the next stop."""
         return self._move(lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress))
+
+    def forward_until(
+        self, until: Callable[[int], bool], *, cancel: Cancel | None = None, progress: Progress | None = None
+    ) -> Stop:
+        """Forward until `until(pc)` holds for the next bundle (asked before every bundle
+        but the first), or an earlier stop: a face's own kind of step (to the next source
+        line, out of a function) without a run loop of its own. Every bundle is looked at,
+        so this is for short moves."""
+        return self._move(
+            lambda: self._forward(
+                self.options.max_steps, "max-steps", None, cancel, progress, move_until=until
+            )
+        )
 
     def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
@@ -392,17 +410,42 @@ class Session:
         progress: Progress | None,
         *,
         move_pc: int | None = None,
+        move_until: Callable[[int], bool] | None = None,
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
             how = self.timeline.end.how if self.timeline.end else "end"
-            return self.judge.stop("end", stops.end_text(self.judge.values(), self.judge.ref_values(), how))
+            return self.judge.at_end(how)
         last = self.last_stop
         skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
         self._ready_to_watch()
+        judge = self.judge
+        if move_until is None:
+
+            def spec_for(c: Core) -> StopSpec:
+                return self.stops.spec(c.cycle, move_cycle, move_pc)
+
+            def is_stop(r: RunResult) -> bool:
+                return judge.is_stop(r, move_cycle, move_pc)
+        else:
+            until = move_until
+
+            def predicate(c: Core) -> bool:
+                return until(c.pc)
+
+            def spec_for(c: Core) -> StopSpec:
+                return replace(self.stops.spec(c.cycle, move_cycle, move_pc), predicate=predicate)
+
+            def is_stop(r: RunResult) -> bool:
+                # A candidate passed over runs its bundle unchecked: the move's own test
+                # must be made here for it.
+                return judge.is_stop(r, move_cycle, move_pc) or (
+                    r.reason in ("pc", "cycle", "read") and until(self.pc)
+                )
+
         outcome = self.timeline.drive(
-            lambda c: self.stops.spec(c.cycle, move_cycle, move_pc),
-            lambda r: self.judge.is_stop(r, move_cycle, move_pc),
+            spec_for,
+            is_stop,
             limit=limit,
             skip_first_debug=skip,
             cancel=cancel,

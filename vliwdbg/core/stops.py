@@ -9,12 +9,14 @@ status bar, a replay transcript and a test can all show it as is.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from machine.engine import StopSpec, Write
 from machine.faults import CompareFault, MachineFault
 from vliwdbg.core.expr import Expr, ExprError, Location
+from vliwdbg.core.store_check import ROUND_KEYS, BadStore
 
 #: Every kind a Stop can have.
 STOP_KINDS = (
@@ -55,6 +57,25 @@ class Stop:
     cycle: int
     pc: int
     ids: tuple[int, ...] = ()
+    #: The stop's facts as data, for faces that are not read by people (--json, DAP):
+    #: `reasons` (every kind that stopped it, when more than one kind can), `changes`
+    #: ({id, word, old, new} per watched word), `word`/`found`/`expected` (a divergence),
+    #: `key` (a compare's), `slot` ([pc, engine, index] the stop is about), `fault`,
+    #: `pause`, `differ`/`correct` (the values against the reference's).
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def as_data(self) -> dict[str, Any]:
+        """The stop as plain data (JSON's types): the reason, the position, the ids of the
+        entries that stopped it, the one-line message, and the details."""
+        return {
+            "reason": self.kind,
+            "step": self.step,
+            "cycle": self.cycle,
+            "pc": self.pc,
+            "ids": list(self.ids),
+            "message": self.message,
+            **self.details,
+        }
 
 
 @dataclass
@@ -470,3 +491,41 @@ def end_text(now: Sequence[int], ref: Sequence[int], how: str) -> str:
     if count == 0:
         return f"{head}: all {len(ref)} values correct"
     return f"{head}: {count} of {len(ref)} values differ from the reference's, {first}"
+
+
+# --- the same facts as data (Stop.details) ---------------------------------------------
+
+
+def verdict_details(now: Sequence[int], ref: Sequence[int]) -> dict[str, Any]:
+    count, _ = values_verdict(now, ref)
+    return {"differ": count, "correct": count == 0}
+
+
+def compare_details(fault: CompareFault) -> dict[str, Any]:
+    key = list(fault.key) if isinstance(fault.key, tuple) else fault.key
+    return {
+        "key": key,
+        "found": fault.found,
+        "expected": fault.expected,
+        "word": f"s[{fault.loc}]",
+        "slot": [fault.pc, "debug", fault.slot_index],
+    }
+
+
+def fault_details(fault: MachineFault) -> dict[str, Any]:
+    return {"fault": str(fault), "slot": [fault.pc, fault.engine, fault.slot_index]}
+
+
+def store_details(bad: BadStore, origin: tuple[int, str, int] | None) -> dict[str, Any]:
+    """A store divergence: the word, what was stored, and the reference's next word there
+    (None when the reference has nothing after what the word held)."""
+    details: dict[str, Any] = {
+        "word": f"{bad.region}[{bad.element}]",
+        "found": bad.new,
+        "expected": bad.next_word[1] if bad.next_word is not None else None,
+    }
+    if bad.next_word is not None:
+        details["key"] = [bad.next_word[0] - 1, bad.element, ROUND_KEYS[bad.region]]
+    if origin is not None:
+        details["slot"] = list(origin)
+    return details

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from vliwdbg.commands.console import Console
 from vliwdbg.commands.recording import script_header, write_script
+from vliwdbg.core.quoting import clip_path, os_reason
 from vliwdbg.faces import modes as cli_modes
 from vliwdbg.faces.options import add_common_arguments, open_session
-from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script
+from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, ScriptError, decode_script, run_script
 
 
 @dataclass(frozen=True)
@@ -34,25 +35,35 @@ def _add_replay_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--replay", metavar="SCRIPT", help="run the commands in SCRIPT (- for stdin) with no UI"
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="with --replay: one JSON object per command (its output, stop and position after)",
+    )
 
 
 def _run_replay(args: argparse.Namespace) -> int:
     name = args.replay
-    if name == "-":
-        lines = sys.stdin.read().splitlines()
-        name = "<stdin>"
-    else:
-        try:
-            with open(name, encoding="utf-8") as script:
-                lines = script.read().splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"{PROG}: --replay {name}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
-            return EXIT_SCRIPT_ERROR
+    try:
+        if name == "-":
+            name = "<stdin>"
+            stdin = sys.stdin
+            data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+        else:
+            with open(name, "rb") as script:
+                data = script.read()
+        lines = decode_script(data, name)
+    except ScriptError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_SCRIPT_ERROR
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        print(f"{PROG}: --replay {clip_path(name)}: {os_reason(exc)}", file=sys.stderr)
+        return EXIT_SCRIPT_ERROR
     session = open_session(args)
     if session is None:
         return EXIT_SCRIPT_ERROR
     console = Console(session)
-    status = run_script(console, lines, name, sys.stdout, sys.stderr)
+    status = run_script(console, lines, name, sys.stdout, sys.stderr, as_json=args.json)
     sys.stdout.flush()
     if args.record:
         _save_record(args, console)
@@ -62,8 +73,8 @@ def _run_replay(args: argparse.Namespace) -> int:
 def _save_record(args: argparse.Namespace, console: Console) -> None:
     try:
         write_script(args.record, console.recorded, script_header(console.session, args.record))
-    except OSError as exc:
-        print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
+    except (OSError, ValueError) as exc:
+        print(f"{PROG}: --record {clip_path(args.record)}: {os_reason(exc)}", file=sys.stderr)
 
 
 # --- the app (the default mode) ------------------------------------------------------------
@@ -85,8 +96,27 @@ def _run_app(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- --dap ---------------------------------------------------------------------------------
+
+
+def _add_dap_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--dap",
+        action="store_true",
+        help="speak the Debug Adapter Protocol on stdin/stdout (for VS Code, Neovim, Emacs);"
+        " the kernel and problem come from the editor's launch request",
+    )
+
+
+def _run_dap(args: argparse.Namespace) -> int:
+    from vliwdbg.faces.dap import run_adapter
+
+    return run_adapter()
+
+
 MODES: list[Mode] = [
     Mode("replay", _add_replay_arguments, lambda args: args.replay is not None, _run_replay),
+    Mode("dap", _add_dap_arguments, lambda args: args.dap, _run_dap),
     Mode("lint", cli_modes.add_lint_arguments, cli_modes.lint_selected, cli_modes.run_lint),
     Mode("trace", cli_modes.add_trace_arguments, cli_modes.trace_selected, cli_modes.run_trace),
 ]
@@ -108,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     chosen = [mode for mode in MODES if mode.selected(args)]
+    if args.json and args.replay is None:
+        parser.error("--json goes with --replay SCRIPT")
     if len(chosen) > 1:
         parser.error(" and ".join(f"--{mode.name}" for mode in chosen) + " cannot be combined")
     return (chosen[0] if chosen else APP).run(args)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from machine.isa import CoreState
 from machine.trace import TraceWriter
 from vliwdbg.cancel import Cancel, poll
+from vliwdbg.core.quoting import clip_path, os_reason
 from vliwdbg.insight.access import iter_slots, slot_access
 from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
 
@@ -59,8 +60,12 @@ def export_trace(
     if to_cycle is not None and to_cycle <= start:
         raise ExportError(f"the range {start}..{to_cycle} is empty (TO must be above FROM)")
     target = Path(path)
-    if target.is_dir():
-        raise ExportError(f"{target} is a directory")
+    try:
+        is_dir = target.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, or holding a NUL byte
+        raise ExportError(f"cannot write {clip_path(target)}: {os_reason(exc)}") from None
+    if is_dir:
+        raise ExportError(f"{clip_path(target)} is a directory")
     writer = TraceWriter(1, session.kernel.scratch_map)
     program = session.program
     writes: dict[int, list[int] | None] = {}
@@ -90,8 +95,8 @@ def export_trace(
             bundles += 1
     try:
         writer.write(target)
-    except OSError as exc:
-        raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        raise ExportError(f"cannot write {clip_path(target)}: {os_reason(exc)}") from None
     return Exported(target, begin, core.cycle, bundles, len(writer))
 
 

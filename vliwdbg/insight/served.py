@@ -15,6 +15,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vliwdbg.core.quoting import quote
 from vliwdbg.insight.access import iter_slots
 
 #: The reference's steps in the order it computes them, for sorting and for messages.
@@ -203,7 +204,7 @@ def parse_step(words: Sequence[str]) -> tuple:
             return ("hash_stage", k)
         raise ValueError(f"hash stage {k} does not exist (0..5)")
     names = ", ".join(sorted(_PLAIN_STEPS))
-    raise ValueError(f"unknown step {' '.join(words)!r}: use one of {names}, or hash_stage K")
+    raise ValueError(f"unknown step {quote(' '.join(words))}: use one of {names}, or hash_stage K")
 
 
 def _compare_keys(slot: object) -> list[tuple]:

@@ -195,10 +195,14 @@ def _load_file(
     spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Cancel | None
 ) -> LoadedKernel:
     path = Path(spec).expanduser()
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, or holding a NUL byte
+        raise KernelLoadError(f"{_short(spec)}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not exists:
         hint = "" if _looks_like_path(spec) else f" (the kernels we ship: {', '.join(OUR_KERNELS)})"
-        raise KernelLoadError(f"{spec}: no such file{hint}")
-    if path.is_dir():
+        raise KernelLoadError(f"{_short(spec)}: no such file{hint}")
+    if is_dir:
         raise KernelLoadError(f"{spec}: is a folder, not a kernel file")
     path = path.resolve()
     deadline = time.monotonic() + timeout
@@ -312,3 +316,8 @@ class _PlainUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> object:
         raise pickle.UnpicklingError(f"refused {module}.{name}")
+
+
+def _short(spec: str, limit: int = 200) -> str:
+    """A kernel name as an error quotes it: a pasted page of text comes back as its start."""
+    return spec if len(spec) <= limit else f"{spec[:limit]}... ({len(spec)} characters)"

@@ -342,3 +342,36 @@ def test_completion_never_glues_a_name_onto_a_number(loop: Session) -> None:
     assert complete(loop, "break pc 12") == []
     assert complete(loop, "print 0x1f") == []
     assert complete(loop, "print s[3") == []
+
+
+@pytest.mark.parametrize("command", sorted({c.name for c in COMMANDS}))
+def test_a_huge_argument_is_quoted_by_a_short_prefix(loop: Session, tmp_path, monkeypatch, command) -> None:
+    # 18,000 characters after the command word; for a file name (trace, load) the system
+    # refuses it, which must be one short line too.
+    monkeypatch.chdir(tmp_path)
+    before = state(loop)
+    result = loop.execute(f"{command} " + "x" * 18_000)
+    if result.error is not None:
+        assert "\n" not in result.error and len(result.error) < 300, result.error[:400]
+        assert state(loop) == before
+    else:
+        assert all(len(line) < 300 for line in result.output)
+
+
+@pytest.mark.parametrize(
+    ("line", "length"),
+    [("x" * 100_000, 100_000), ("continue " + "x" * 18_000, 18_000), ("break op " + "x" * 18_000, 18_000)],
+    ids=["unknown", "continue", "break op"],
+)
+def test_an_unknown_or_bad_long_line_gives_a_short_error(loop: Session, line: str, length: int) -> None:
+    error = loop.execute(line).error
+    assert error is not None and len(error) < 200
+    assert f"... ({length} characters)" in error
+
+
+@pytest.mark.parametrize("name", ["t" * 5000 + ".json", "bad\0name.json"], ids=["too long", "NUL byte"])
+def test_trace_to_a_name_the_system_refuses_is_one_line(loop: Session, tmp_path, monkeypatch, name) -> None:
+    monkeypatch.chdir(tmp_path)
+    error = loop.execute(f"trace {name}").error
+    assert error is not None and error.startswith("trace: cannot write ") and len(error) < 300
+    assert list(tmp_path.iterdir()) == []

@@ -5,7 +5,10 @@ from __future__ import annotations
 from machine.isa import SCRATCH_SIZE
 from machine.problem import ProblemSize, make_problem
 from tests.vliwdbg.core_fixtures import (
+    COUNTER,
+    FLAG,
     LOOP_NAMES,
+    ONE,
     PROBLEM,
     VALUES_P,
     Driven,
@@ -377,3 +380,119 @@ def test_rebind_keeps_every_entry_and_says_what_no_longer_fits() -> None:
     # The table now answers for the new program: an op breakpoint finds its bundles there.
     s.execute("break op halt")
     assert s.stops.get(10).pcs == {5}
+
+
+def test_a_watched_change_in_a_bundle_that_pauses_is_reported_with_the_pause() -> None:
+    # pc 9 both bumps i and pauses: the stop must name the watchpoint (i 0 -> 1) and the
+    # pause, and count the watchpoint's hit, whichever way the run finds it.
+    program = [{"alu": [("+", FLAG, FLAG, ONE)]} for _ in range(9)]
+    program.insert(0, {"load": [("const", ONE, 1)]})
+    program[9] = {"alu": [("+", COUNTER, COUNTER, ONE)], "flow": [("pause",)]}
+    program.append({"flow": [("halt",)]})
+    s = session(program, LOOP_NAMES)
+    s.execute("watch i")
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.step, stop.pc) == ("watchpoint", 10, 10)
+    assert "watchpoint 1 i: 0 -> 1" in stop.message
+    assert "pause 1 of 2" in stop.message
+    assert stop.details["reasons"] == ["watchpoint", "pause"] and stop.details["pause"] == 1
+    assert stop.details["changes"] == [{"id": 1, "word": "i", "old": 0, "new": 1}]
+    assert s.breakpoints[0].hits == 1
+    s.execute("continue")
+    back = s.execute("rcontinue").stop
+    assert back.step == 10 and "watchpoint 1 i: 0 -> 1" in back.message and "pause 1" in back.message
+
+
+def test_a_breakpoint_and_a_read_watchpoint_on_one_bundle_are_both_reported() -> None:
+    # pc 5 reads i (its `<` and its store); the engine reports the pc first.
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 5")
+    s.execute("rwatch i")
+    assert s.execute("continue").stop.pc == 4  # pc 4's + reads i first
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("breakpoint", 5)
+    assert "breakpoint 1: pc 5" in stop.message and "read watchpoint 2 i read" in stop.message
+    assert [bp.hits for bp in s.breakpoints] == [1, 2]
+
+
+def test_a_false_condition_does_not_hide_a_read_watchpoint_on_its_bundle() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    s.execute("break pc 5 if 0")
+    s.execute("rwatch i")
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("watchpoint", 4)  # pc 4's + reads i first
+    stop = s.execute("continue").stop
+    assert (stop.kind, stop.pc) == ("watchpoint", 5)
+    assert "breakpoint 1" not in stop.message
+
+
+def test_stops_carry_their_facts_as_data() -> None:
+    bad_key = (0, 1, "val")
+    program = [{"load": [("const", 0, 7)]}, {"debug": [("compare", 0, bad_key)]}, {"alu": [("//", 1, 0, 2)]}]
+    s = session(program)
+    stop = s.execute("continue").stop
+    assert stop.details == {
+        "key": [0, 1, "val"],
+        "found": 7,
+        "expected": PROBLEM.value_trace[bad_key],
+        "word": "s[0]",
+        "slot": [1, "debug", 0],
+    }
+    stop = s.execute("continue").stop
+    assert stop.kind == "fault" and stop.details["slot"] == [2, "alu", 0]
+    assert stop.details["fault"].startswith("pc 2, alu slot 0")
+
+    s = session(loop_program(2), LOOP_NAMES)
+    s.execute("watch i")
+    stop = s.execute("continue").stop
+    assert stop.details == {"pause": 1, "differ": 0, "correct": True, "reasons": ["pause"]}
+    stop = s.execute("continue").stop
+    assert stop.kind == "watchpoint" and stop.ids == (1,)
+    assert stop.details == {
+        "changes": [{"id": 1, "word": "i", "old": 0, "new": 1}],
+        "reasons": ["watchpoint"],
+    }
+    s.execute("delete")
+    s.execute("continue")  # the second pause
+    end = s.execute("continue").stop
+    assert end.kind == "end" and end.details["differ"] == 8 and end.details["correct"] is False
+
+
+def test_forward_until_stops_before_the_first_bundle_that_satisfies_it_or_earlier() -> None:
+    s = session(loop_program(3), LOOP_NAMES, pause=False)
+    seen = []
+
+    def at_six(pc: int) -> bool:
+        seen.append(pc)
+        return pc == 6
+
+    stop = s.forward_until(at_six)
+    assert (stop.kind, stop.pc, stop.step) == ("steps", 6, 6)
+    assert seen == [1, 2, 3, 4, 5, 6]  # asked before every bundle but the first
+    # A breakpoint on the way stops first; a false condition on the target bundle does
+    # not hide the target.
+    s.execute("break pc 5")
+    assert s.forward_until(lambda pc: pc == 4).kind == "steps"
+    assert s.forward_until(lambda pc: pc == 4).kind == "breakpoint"
+    s.execute("delete")
+    s.execute("break pc 6 if 0")
+    stop = s.forward_until(lambda pc: pc == 6)
+    assert (stop.kind, stop.pc) == ("steps", 6)
+    # Nothing satisfies it: the end.
+    assert s.forward_until(lambda pc: False).kind == "end"
+
+
+def test_a_watch_stop_names_the_slot_that_wrote_the_word_when_the_kernel_has_a_source_map() -> None:
+    from pathlib import Path
+
+    from machine.problem import ProblemSize
+    from vliwdbg.core.options import RunOptions
+
+    kernel = Path(__file__).resolve().parents[2] / "fixtures" / "kernels" / "dap" / "grouped.py"
+    s = Driven.open(str(kernel), RunOptions(ProblemSize(3, 2, 16, 123), pause=False))
+    s.execute("watch parity")
+    stop = s.execute("continue").stop
+    pc, engine, index = stop.details["slot"]
+    assert pc == stop.pc - 1 and s.program[pc][engine][index][:2] == ("%", s.scratch_names["parity"][0])
+    frames = s.wait_for_source_map().chain(pc, engine, index)
+    assert [(f.file, f.func) for f in frames] == [("emit.py", "vop"), ("grouped.py", "build_kernel")]

@@ -333,3 +333,18 @@ def test_info_program_shows_the_setting_and_bad_arguments_change_nothing() -> No
     s.execute("set check-stores off")
     assert s.execute("info program").output[-1].startswith("store check: off")
     assert s.execute("continue").stop.kind == "end"
+
+
+def test_the_store_divergence_carries_its_facts_as_data(wrong_kernel) -> None:
+    s = wrong_session(wrong_kernel)
+    s.execute("continue")
+    stop = s.execute("continue").stop
+    pc = stop.step - 1
+    assert stop.details == {
+        "word": "values[3]",
+        "found": TRACE3[(1, 3, "hash_stage", 4)],
+        "expected": TRACE3[(1, 3, "hashed_val")],
+        "key": [1, 3, "hashed_val"],
+        "slot": [pc, "store", 0],
+        "reasons": ["divergence"],
+    }

@@ -4,6 +4,7 @@ errors, and handing the session to the app."""
 from __future__ import annotations
 
 import io
+import json
 import sys
 import textwrap
 from pathlib import Path
@@ -155,3 +156,78 @@ def test_no_check_stores_opens_with_the_store_check_off_and_the_recording_says_s
     assert record.read_text().splitlines()[0] == (
         f"# replay with: vliwdbg --replay {record} {wrong} --height 2 --rounds 3 --batch 8 --no-check-stores"
     )
+
+
+def test_a_byte_that_is_not_utf8_is_named_by_script_line_and_column(tmp_path, capsys, monkeypatch) -> None:
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"step\nprint step  # caf\xe9\nstep\n")
+    assert cli.main(["baseline", *SMALL, "--replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"{path}:2: not UTF-8 text (byte 0xe9 at column 18)\n"
+    assert captured.out == ""  # nothing ran
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"step\n\xff\n")))
+    assert cli.main(["baseline", *SMALL, "--replay", "-"]) == 2
+    assert capsys.readouterr().err == "<stdin>:2: not UTF-8 text (byte 0xff at column 1)\n"
+
+
+@pytest.mark.parametrize("name", ["r" * 5000 + ".txt", "bad\0name.txt"], ids=["too long", "NUL byte"])
+def test_a_script_or_recording_name_the_system_refuses_is_one_line(tmp_path, capsys, name) -> None:
+    assert cli.main(["baseline", *SMALL, "--replay", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("vliwdbg: --replay ") and err.count("\n") == 1 and len(err) < 400
+    good = script(tmp_path, "step\n")
+    assert cli.main(["baseline", *SMALL, "--replay", good, "--record", str(tmp_path / name)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("vliwdbg: --record ") and err.count("\n") == 1 and len(err) < 400
+
+
+def test_trace_to_a_name_the_system_refuses_ends_a_replay_with_one_line(tmp_path, capsys) -> None:
+    path = script(tmp_path, "step\ntrace " + "t" * 5000 + ".json\nstep\n")
+    assert cli.main(["baseline", *SMALL, "--replay", path]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:2: trace: cannot write ") and err.count("\n") == 1 and len(err) < 400
+
+
+WRONG_STORE = str(Path(__file__).resolve().parents[2] / "fixtures" / "kernels" / "wrong_store.py")
+
+
+def test_json_replay_is_one_object_per_command_with_the_stop_as_data(tmp_path, capsys) -> None:
+    from machine.problem import make_problem
+
+    trace = make_problem(2, 3, 8, 123).value_trace
+    path = script(tmp_path, "continue\n# a comment\ncontinue\nprint values[3]\nexpect step == 1\nstep\n")
+    args = [WRONG_STORE, "--height", "2", "--rounds", "3", "--batch", "8", "--replay", path, "--json"]
+    assert cli.main(args) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["line"] for r in records] == [1, 3, 4, 5, 6]
+    pause, diverged, printed, expected, stepped = records
+    assert pause["stop"]["reason"] == "pause" and pause["stop"]["pause"] == 1 and pause["ok"]
+    stop = diverged["stop"]
+    assert stop["reason"] == "divergence" and stop["word"] == "values[3]"
+    assert stop["found"] == trace[(1, 3, "hash_stage", 4)] and stop["expected"] == trace[(1, 3, "hashed_val")]
+    assert stop["key"] == [1, 3, "hashed_val"] and stop["slot"][1:] == ["store", 0]
+    assert diverged["position"] == {
+        "step": stop["step"],
+        "cycle": stop["cycle"],
+        "pc": stop["pc"],
+        "state": "ready",
+    }
+    assert printed["output"] == [str(trace[(1, 3, "hash_stage", 4)])] and printed["stop"] is None
+    assert expected["ok"] is False and expected["error"] is None
+    assert stepped["position"]["step"] == stop["step"] + 1
+
+
+def test_json_replay_reports_a_script_error_in_its_object_and_on_stderr(tmp_path, capsys) -> None:
+    path = script(tmp_path, "step\ncontinue now\nstep\n")
+    assert cli.main(["baseline", *SMALL, "--replay", path, "--json"]) == 2
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert len(records) == 2 and records[1]["ok"] is False
+    assert records[1]["error"] == "continue: takes no arguments, got 'now'"
+    assert captured.err == f"{path}:2: continue: takes no arguments, got 'now'\n"
+
+
+def test_json_needs_replay(capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["baseline", "--json"])
+    assert "--json goes with --replay" in capsys.readouterr().err
