@@ -122,7 +122,11 @@ class CommandLine(Input):
 
 
 class CommandLog(LinePane):
-    """Commands, their outputs, stops and errors, newest at the bottom.
+    """The output pane: commands, their outputs, stops and errors, newest at the bottom.
+
+    It can take the focus (then the arrow and page keys scroll it), and an output longer
+    than the pane is shown from its command line down, so its beginning is not scrolled
+    away; the rest is a scroll (or the enlarged pane) away.
 
     A log grows with every command, and a widget whose virtual size changes normally makes
     Textual lay out the whole screen again, which would cost more than the step itself. So
@@ -140,10 +144,11 @@ class CommandLog(LinePane):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.can_focus = False
         self._entries: deque[Cells] = deque(maxlen=self.MAX_LINES)
         self._rows: list[Cells] = []
         self._wrapped_at = 0
+        #: The row where the output being written began (None: not inside one).
+        self._output_from: int | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -181,7 +186,34 @@ class CommandLog(LinePane):
         self.scroll_to(y=max(0, rows - self.rows_visible), animate=False, immediate=True, force=True)
         self.refresh()
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_by(-1)", "Up", show=False),
+        Binding("down", "scroll_by(1)", "Down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_page(1)", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def action_scroll_by(self, rows: int) -> None:
+        self.scroll_to(y=self.scroll_offset.y + rows, animate=False, immediate=True, force=True)
+
+    def action_scroll_page(self, direction: int) -> None:
+        self.action_scroll_by(direction * max(1, self.rows_visible - 1))
+
+    def begin_output(self) -> None:
+        """A command's output follows its command line (written when it started)."""
+        if self._output_from is None:
+            self._output_from = max(0, len(self._rows) - 1)
+
+    def end_output(self) -> None:
+        """After a command's output: when it does not fit, show it from its command down."""
+        start, self._output_from = self._output_from, None
+        if start is not None and len(self._rows) - start > self.rows_visible:
+            self.scroll_to(y=start, animate=False, immediate=True, force=True)
+
     def command(self, line: str) -> None:
+        self._output_from = len(self._rows)
         self.write(("(vliwdbg) ", "dim"), (line, "bold"))
 
     def output(self, line: str) -> None:

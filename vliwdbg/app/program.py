@@ -87,6 +87,13 @@ class ProgramView(LinePane):
             super().__init__()
             self.pc = pc
 
+    class Selected(Message):
+        """The user selected bundle `pc` (the bundle pane shows it)."""
+
+        def __init__(self, pc: int) -> None:
+            super().__init__()
+            self.pc = pc
+
     class DescribeBundle(Message):
         """The user asked for the whole text of the bundle at `pc`."""
 
@@ -140,7 +147,8 @@ class ProgramView(LinePane):
             for engine, slots in bundle.items():
                 count = len(slots) if isinstance(slots, list | tuple) else 0
                 texts = [self._describe_slot(pc, engine, index) for index in range(count)]
-                parts.append((engine, "; ".join(texts) if texts else "(no slots)"))
+                if texts:  # an engine listed with no slots does nothing: not worth a column
+                    parts.append((engine, "; ".join(texts)))
             body = tuple(parts)
             self._bodies[pc] = body
         return body
@@ -198,6 +206,8 @@ class ProgramView(LinePane):
         self.selected = max(0, min(pc, len(self.program) - 1))
         self.scroll_row_into_view(self.selected)
         self.refresh_rows((previous, self.selected))
+        if self.selected != previous:
+            self.post_message(self.Selected(self.selected))
 
     def action_move(self, delta: int) -> None:
         self._select(self.selected + delta)

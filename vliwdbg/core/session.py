@@ -103,6 +103,8 @@ class Session:
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
         self.set_check_stores(check_stores)
+        #: How views write words: "dec" or "hex" (`set format`; a load keeps it).
+        self.word_format = "dec"
 
     def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
         """The engine's program, a core at step 0 on the problem, and its empty history."""
@@ -146,16 +148,20 @@ class Session:
         debug: bool = True,
         max_steps: int = DEFAULT_MAX_STEPS,
         check_stores: bool = True,
+        cancel: Cancel | None = None,
     ) -> Session:
         """Build the kernel for the problem's sizes, generate the problem as the take-home's
-        harness does (the reference runs now, once), and stand at step 0.
-        Raises KernelLoadError."""
+        harness does (the reference runs now, once), and stand at step 0. `cancel` is polled
+        while a kernel file builds (a face that opens in the background lets the user give
+        up on a slow build). Raises KernelLoadError."""
         n_nodes = 2 ** (height + 1) - 1
         # Opening makes hundreds of thousands of long-lived containers (program, value trace,
         # prepared bundles); the cyclic collector would scan them again and again for cycles
         # they do not have, about a third of the time.
         with gc_paused():
-            loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
+            loaded = load_kernel(
+                kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds, cancel=cancel
+            )
             problem = make_problem(height, rounds, batch, seed)
             return cls(
                 loaded, problem, pause=pause, debug=debug, max_steps=max_steps, check_stores=check_stores

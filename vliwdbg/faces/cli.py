@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from vliwdbg.commands.console import Console
 from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
@@ -72,20 +73,24 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _session_options(args: argparse.Namespace) -> dict[str, Any]:
+    """Session.open's options from the command line (all but the kernel)."""
+    return {
+        "height": args.height,
+        "rounds": args.rounds,
+        "batch": args.batch,
+        "seed": args.seed,
+        "pause": not args.no_pause,
+        "debug": not args.no_debug,
+        "max_steps": args.max_steps,
+        "check_stores": not args.no_check_stores,
+    }
+
+
 def open_session(args: argparse.Namespace) -> Session | None:
     """The session the options ask for, or None after a one-line error on stderr."""
     try:
-        session = Session.open(
-            args.kernel,
-            height=args.height,
-            rounds=args.rounds,
-            batch=args.batch,
-            seed=args.seed,
-            pause=not args.no_pause,
-            debug=not args.no_debug,
-            max_steps=args.max_steps,
-            check_stores=not args.no_check_stores,
-        )
+        session = Session.open(args.kernel, **_session_options(args))
     except KernelLoadError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return None
@@ -145,11 +150,14 @@ def _run_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    session = open_session(args)
-    if session is None:
-        return 2
-    run_app(session, record=args.record)
-    return 0
+
+    def opener(cancel: Callable[[], bool]) -> Session:
+        return Session.open(args.kernel, cancel=cancel, **_session_options(args))
+
+    status, error = run_app(record=args.record, opener=opener, kernel=args.kernel)
+    if error is not None:
+        print(f"{PROG}: {error}", file=sys.stderr)
+    return status
 
 
 MODES: list[Mode] = [

@@ -318,3 +318,18 @@ def test_completion_never_glues_a_name_onto_a_number(loop: Session) -> None:
     assert complete(loop, "break pc 12") == []
     assert complete(loop, "print 0x1f") == []
     assert complete(loop, "print s[3") == []
+
+
+def test_set_format_is_a_recorded_command_the_views_read():
+    from tests.vliwdbg.core_fixtures import session as make_session
+
+    s = make_session([{"alu": [("+", 0, 0, 0)]}])
+    assert s.word_format == "dec"
+    assert s.execute("set format hex").output == ["words are shown in hex"]
+    assert s.word_format == "hex"
+    s.execute("set format toggle")
+    assert s.word_format == "dec"
+    bad = s.execute("set format octal")
+    assert bad.error is not None and "octal" in bad.error and s.word_format == "dec"
+    # A toggle is recorded as what it chose, so a replay ends in the same format.
+    assert s.recorded == ["set format hex", "set format dec"]
