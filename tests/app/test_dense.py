@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from machine.problem import ProblemSize
 from tests.app.test_keys import RUNAWAY
 from tests.app.waits import settle, until
 from tests.vliwdbg.core_fixtures import Driven
@@ -12,6 +13,7 @@ from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.bundle import BundleView
 from vliwdbg.app.memory import MemoryView
 from vliwdbg.app.screens.build import BuildScreen
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 SIZE = (160, 48)
@@ -24,7 +26,7 @@ DENSEST_PC = 1095
 
 
 def dense(name: str = "perf_takehome.py") -> Driven:
-    return Driven.open(str(DENSE / name), height=3, rounds=3, batch=32)
+    return Driven.open(str(DENSE / name), RunOptions(ProblemSize(3, 3, 32)))
 
 
 def slot_texts(pane: BundleView) -> list[str]:
@@ -177,7 +179,7 @@ async def test_t_keeps_its_target_after_an_early_stop():
 async def test_interrupting_is_logged_after_the_command(tmp_path):
     kernel = tmp_path / "runaway.py"
     kernel.write_text(RUNAWAY)
-    session = Driven.open(str(kernel), height=1, rounds=1, batch=1)
+    session = Driven.open(str(kernel), RunOptions(ProblemSize(1, 1, 1)))
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -208,7 +210,7 @@ async def test_memory_jump_takes_a_region_element():
 
 async def test_a_hanging_build_shows_the_build_screen_and_escape_exits_with_status_2():
     def opener(cancel):
-        return Session.open(str(HANGING), height=1, rounds=1, batch=8, cancel=cancel)
+        return Session.open(str(HANGING), RunOptions(ProblemSize(1, 1, 8)), cancel=cancel)
 
     app = DebuggerApp(opener=opener, kernel=str(HANGING))
     async with app.run_test(size=SIZE) as pilot:

@@ -16,6 +16,7 @@ from textual.command import CommandList
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from machine.problem import ProblemSize
 from tests.app.waits import settle, until
 from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app.app import DebuggerApp
@@ -23,13 +24,14 @@ from vliwdbg.app.command_line import CommandLine
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.help import HelpScreen
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 SIZE = (160, 48)
 
 
 def small_session() -> Session:
-    return Driven.open(None, height=3, rounds=2, batch=5)
+    return Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
 
 
 def log_text(app: DebuggerApp) -> str:
@@ -245,7 +247,7 @@ def runaway_kernel(tmp_path_factory) -> str:
 
 
 async def test_escape_interrupts_a_long_continue_and_back_steps_from_there(runaway_kernel: str):
-    session = Driven.open(runaway_kernel, height=1, rounds=1, batch=1)
+    session = Driven.open(runaway_kernel, RunOptions(ProblemSize(height=1, rounds=1, batch_size=1)))
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")

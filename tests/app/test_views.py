@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from machine.problem import ProblemSize
 from tests.app.waits import settle
 from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app import app as app_module
@@ -11,11 +12,12 @@ from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.app.views import SessionViews
+from vliwdbg.core.options import RunOptions
 
 
 @pytest.fixture
 def views() -> SessionViews:
-    views = SessionViews(Driven.open(None, height=3, rounds=2, batch=5))
+    views = SessionViews(Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5))))
     views.prepare_insight()
     return views
 
@@ -53,7 +55,7 @@ class KernelBuilder:
 def test_a_fault_shows_in_the_state_and_leaves_no_total(tmp_path):
     kernel = tmp_path / "faulty.py"
     kernel.write_text(FAULTY)
-    views = SessionViews(Driven.open(str(kernel), height=1, rounds=1, batch=1))
+    views = SessionViews(Driven.open(str(kernel), RunOptions(ProblemSize(height=1, rounds=1, batch_size=1))))
     views.session.execute("continue")
     snapshot = views.snapshot()
     assert snapshot.state == "faulted" and snapshot.total == RunTotal(1, "fault")
@@ -105,7 +107,7 @@ def test_run_fraction_and_total_are_known_once_the_end_has_been_reached(views: S
 
 
 async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):
-    session = Driven.open(None, height=3, rounds=2, batch=5)
+    session = Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
     app = DebuggerApp(session)
 
     def broken(line, **_):
@@ -126,12 +128,12 @@ def test_run_app_takes_the_open_session_out_of_collections_before_the_first_fram
     calls: list[str] = []
     monkeypatch.setattr(app_module.gc, "freeze", lambda: calls.append("freeze"))
     monkeypatch.setattr(DebuggerApp, "run", lambda self: calls.append("run"))
-    app_module.run_app(Driven.open(None, height=1, rounds=1, batch=1))
+    app_module.run_app(Driven.open(None, RunOptions(ProblemSize(height=1, rounds=1, batch_size=1))))
     assert calls == ["freeze", "run"]
 
 
 async def test_the_session_warms_up_after_the_first_screen(monkeypatch):
-    session = Driven.open(None, height=3, rounds=2, batch=5)
+    session = Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
     warmed: list[int] = []
     monkeypatch.setattr(session, "warm_up", lambda: warmed.append(session.step))
     app = DebuggerApp(session)

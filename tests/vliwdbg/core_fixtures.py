@@ -7,6 +7,7 @@ from machine.isa import CoreState
 from machine.literal import LiteralMachine
 from machine.problem import Problem, make_problem
 from vliwdbg.commands.console import CommandResult, Console
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.loading.loader import LoadedKernel
 
@@ -97,7 +98,10 @@ def session(
     values region on purpose, so the store check (on by default for real kernels) is off
     unless a test asks for it."""
     return Driven(
-        kernel(program, names), problem, checkpoint_interval=interval, check_stores=check_stores, **options
+        kernel(program, names),
+        problem,
+        RunOptions(problem.size, check_stores=check_stores, **options),
+        checkpoint_interval=interval,
     )
 
 

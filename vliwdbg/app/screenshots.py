@@ -20,8 +20,10 @@ from typing import cast
 
 from textual.pilot import Pilot
 
+from machine.problem import ProblemSize
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.screens.build import BuildScreen
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,10 +55,8 @@ class Shot:
     building: bool = False
 
     def _open(self, cancel: Callable[[], bool] | None = None) -> Session:
-        sizes = {}
-        if self.problem is not None:
-            sizes = dict(zip(("height", "rounds", "batch"), self.problem, strict=True))
-        return Session.open(self.kernel, debug=self.debug, cancel=cancel, **sizes)
+        size = ProblemSize() if self.problem is None else ProblemSize(*self.problem)
+        return Session.open(self.kernel, RunOptions(size, debug=self.debug), cancel=cancel)
 
     def open_app(self) -> DebuggerApp:
         if self.building:

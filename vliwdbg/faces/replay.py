@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TextIO
 
 from vliwdbg.commands.console import PROMPT, Console, strip_comment
-from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
+from vliwdbg.core.options import RunOptions
+from vliwdbg.core.session import Session
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
 PROG = "vliwdbg"
@@ -46,18 +47,19 @@ def replay_command(session: Session, path: str | Path) -> str:
     """The command line that replays a script on this session's problem, from the kernel
     and the store check's setting it opened with (a `load` in the script does the rest)."""
     parts = [PROG, "--replay", str(path), session.opened_kernel]
-    problem = session.problem
-    for flag, value, default in (
-        ("--height", problem.height, 10),
-        ("--rounds", problem.rounds, 16),
-        ("--batch", problem.batch_size, 256),
-        ("--seed", problem.seed, 123),
-        ("--max-steps", session.max_steps, DEFAULT_MAX_STEPS),
+    options, default = session.options, RunOptions()
+    size, default_size = options.size, default.size
+    for flag, value, usual in (
+        ("--height", size.height, default_size.height),
+        ("--rounds", size.rounds, default_size.rounds),
+        ("--batch", size.batch_size, default_size.batch_size),
+        ("--seed", size.seed, default_size.seed),
+        ("--max-steps", options.max_steps, default.max_steps),
     ):
-        if value != default:
+        if value != usual:
             parts += [flag, str(value)]
-    parts += ["--no-pause"] * (not session.pause_enabled) + ["--no-debug"] * (not session.debug_enabled)
-    parts += ["--no-check-stores"] * (not session.opened_check_stores)
+    parts += ["--no-pause"] * (not options.pause) + ["--no-debug"] * (not options.debug)
+    parts += ["--no-check-stores"] * (not options.check_stores)
     return " ".join(shlex.quote(part) for part in parts)
 
 

@@ -294,7 +294,7 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> 
     core = side_core_at_cycle(session, start)
     program = session.program
     plans: dict[int, tuple[bool, list]] = {}
-    budget = core.steps + session.max_steps
+    budget = core.steps + session.options.max_steps
     first = core.steps
     last = [first - 1]
 

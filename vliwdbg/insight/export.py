@@ -65,7 +65,7 @@ def export_trace(
     writes: dict[int, list[int] | None] = {}
     core = side_core_at_cycle(session, start)
     begin = core.cycle
-    budget = core.steps + session.max_steps
+    budget = core.steps + session.options.max_steps
     bundles = 0
     while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
         pc = core.pc

@@ -41,8 +41,8 @@ def fresh_core(session: Session) -> Core:
         session.prepared,
         session.problem.initial,
         value_trace=session.problem.value_trace,
-        enable_pause=session.pause_enabled,
-        enable_debug=session.debug_enabled,
+        enable_pause=session.options.pause,
+        enable_debug=session.options.debug,
     )
 
 

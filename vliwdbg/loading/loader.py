@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from machine.problem import ProblemSize
 from vliwdbg.loading import cache as build_cache
 from vliwdbg.loading.child import (
     ProgramShapeError,
@@ -80,16 +81,13 @@ def kernel_spec(kernel: LoadedKernel) -> str:
 
 def load_kernel(
     spec: str | None,
+    size: ProblemSize,
     *,
-    height: int,
-    n_nodes: int,
-    batch_size: int,
-    rounds: int,
     timeout: float = 120.0,
     fresh: bool = False,
     cancel: Callable[[], bool] | None = None,
 ) -> LoadedKernel:
-    """Build a kernel for a problem of this size.
+    """Build a kernel for a problem of this size (the seed plays no part in a build).
 
     `spec` is None (the default, three-lane), the name of one of ours (three-lane,
     baseline, vector), or the path to a kernel file; a name with a slash or ending in .py
@@ -99,7 +97,7 @@ def load_kernel(
     sources misses). `cancel` is polled during a file's build; it stops the build. Raises
     KernelLoadError.
     """
-    args = (height, n_nodes, batch_size, rounds)
+    args = size.build_args()
     started = time.perf_counter()
     name = DEFAULT_KERNEL if spec is None else spec
     ours = name.replace("_", "-")

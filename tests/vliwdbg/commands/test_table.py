@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from machine.problem import ProblemSize
 from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, Driven, loop_program, session, state
 from vliwdbg.commands.completion import complete
 from vliwdbg.commands.table import COMMANDS, lookup
@@ -20,7 +21,7 @@ def loop() -> Session:
 def baseline_kernel():
     from vliwdbg.loading.loader import load_kernel
 
-    return load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
+    return load_kernel("baseline", ProblemSize(height=2, batch_size=8, rounds=1))
 
 
 @pytest.fixture

@@ -12,12 +12,14 @@ import textwrap
 import time
 from pathlib import Path
 
+from machine.problem import ProblemSize
 from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, Driven, loop_program, session, state
 from vliwdbg.commands.console import Console
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.faces.replay import run_script, script_header, write_script
 
-SMALL = {"height": 2, "rounds": 1, "batch": 8, "seed": 5}
+SMALL = ProblemSize(height=2, rounds=1, batch_size=8, seed=5)
 
 
 def write_kernel(path: Path, program: list[dict], names: dict[int, tuple[str, int]], extra: str = "") -> str:
@@ -45,7 +47,7 @@ def write_kernel(path: Path, program: list[dict], names: dict[int, tuple[str, in
 
 
 def open_file(path: str) -> Session:
-    s = Driven.open(path, **SMALL, check_stores=False)
+    s = Driven.open(path, RunOptions(SMALL, check_stores=False))
     assert s.problem.value_trace == PROBLEM.value_trace
     return s
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from machine.isa import SCRATCH_SIZE
-from machine.problem import make_problem
+from machine.problem import ProblemSize, make_problem
 from tests.vliwdbg.core_fixtures import (
     LOOP_NAMES,
     PROBLEM,
@@ -317,7 +317,7 @@ def test_a_breakpoint_at_the_target_stops_as_itself_and_counts_its_hit() -> None
 def test_advance_reaches_a_pc_right_after_a_checked_store() -> None:
     from vliwdbg.loading.loader import load_kernel
 
-    kernel = load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
+    kernel = load_kernel("baseline", ProblemSize(height=2, batch_size=8, rounds=1))
     s = Driven(kernel, PROBLEM)
     assert s.check_stores
     store = next(pc for pc, bundle in enumerate(kernel.program) if "store" in bundle)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from machine.problem import ProblemSize
 from tests.vliwdbg.core_fixtures import Driven, session
+from vliwdbg.core.options import RunOptions
 from vliwdbg.insight.focus import location_words, stop_words
 from vliwdbg.insight.slot_values import bundle_values
 
@@ -48,7 +50,7 @@ def test_a_bundle_that_faults_has_no_after():
 
 
 def test_a_store_check_divergence_is_about_the_element_stored():
-    s = Driven.open(str(DENSE / "wrong_mul" / "perf_takehome.py"), height=3, rounds=3, batch=32)
+    s = Driven.open(str(DENSE / "wrong_mul" / "perf_takehome.py"), RunOptions(ProblemSize(3, 3, 32)))
     s.execute("continue")
     stop = s.execute("continue").stop
     assert stop is not None and stop.kind == "divergence" and "indices[0]" in stop.message
@@ -57,7 +59,7 @@ def test_a_store_check_divergence_is_about_the_element_stored():
 
 
 def test_a_watchpoint_is_about_the_word_it_watched():
-    s = Driven.open(str(DENSE / "perf_takehome.py"), height=3, rounds=3, batch=32)
+    s = Driven.open(str(DENSE / "perf_takehome.py"), RunOptions(ProblemSize(3, 3, 32)))
     s.execute("watch values[5]")
     stop = s.execute("continue").stop
     assert stop is not None and stop.kind == "watchpoint"
