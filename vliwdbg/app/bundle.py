@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.widget import Widget
 
 from vliwdbg.app.lines import Cells, LinePane
 from vliwdbg.app.program import COLOURED_ENGINES
@@ -94,8 +96,24 @@ class BundleView(LinePane):
             self._rows = list(slots)
         self.selected = min(self.selected, max(0, len(self._rows) - 1))
         self._text_width = max((len(s.text) for s in slots), default=0)
-        self.border_subtitle = f"pc {pc}" if slots else ""
-        self.update_rows()
+        subtitle = f"pc {pc}" if slots else ""
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
+        self._set_rows(len(self._rows))
+
+    def _set_rows(self, rows: int) -> None:
+        """Tell Textual the row count. Only when the scrollbar comes or goes does the screen
+        need a new layout (which costs more than the step itself); otherwise the new count
+        is set quietly and only this pane is redrawn."""
+        visible = self.rows_visible
+        before = self.virtual_size.height
+        if (before > visible) != (rows > visible) or not self.size.height:
+            self.update_rows()
+            return
+        if before != rows:
+            self.set_reactive(Widget.virtual_size, Size(0, rows))
+            self.vertical_scrollbar.window_virtual_size = rows
+        self.refresh()
 
     def row_count(self) -> int:
         return len(self._rows)
