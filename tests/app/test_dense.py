@@ -247,3 +247,31 @@ async def test_a_launch_opens_behind_the_build_screen():
         await settle(app, pilot)
         assert not isinstance(app.screen, BuildScreen)
         assert app.program_pane.program is app.session.program
+
+
+async def test_e_wraps_the_next_bundle_over_several_rows():
+    session = Driven.open("vector")
+    session.execute(f"goto step {DENSEST_PC}")
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        pane = app.program_pane
+        bundles = pane.row_count()
+        await pilot.press("e")
+        await pilot.pause()
+        extra = pane.row_count() - bundles
+        assert extra > 5
+        first = pane.row_of_pc(DENSEST_PC)
+        rows = ["".join(text for text, _ in pane.render_row(first + k, 80)) for k in range(extra + 1)]
+        joined = " ".join(" ".join(rows).split())
+        for line in session.execute(f"info bundle {DENSEST_PC}").output[1:24]:
+            slot = line.split(": ", 1)[1]
+            assert " ".join(slot.split()) in joined
+        # The bundle after it starts on the row after its last.
+        assert pane.pc_of_row(first + extra + 1) == (DENSEST_PC + 1, 0)
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert pane.pc_of_row(pane.row_of_pc(DENSEST_PC + 1))[0] == DENSEST_PC + 1
+        await pilot.press("e")
+        await pilot.pause()
+        assert pane.row_count() == bundles

@@ -139,6 +139,7 @@ class DebuggerApp(App[None]):
         (":", "type a command (on the command line, under the log)"),
         ("up down pgup pgdn home end", "select a bundle in the program pane"),
         ("enter", "describe the selected bundle (info bundle)"),
+        ("e", "in the program pane: wrap the next bundle over as many rows as it needs, and back"),
         ("click", "select a bundle; a click on its gutter toggles its breakpoint"),
         ("j", "in the scratch or memory pane: jump to an address, a name or values[i]"),
         ("up down enter", "in the bundle pane: select a slot; enter opens folded compares"),

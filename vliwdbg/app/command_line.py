@@ -19,7 +19,10 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Input
 
-from vliwdbg.app.lines import Cells, LinePane
+from vliwdbg.app.lines import Cells, LinePane, wrap_cells
+
+#: The log's wrapping (the tests name it so).
+_wrap = wrap_cells
 
 #: Styles of stop lines in the log, by the core's Stop.kind.
 STOP_LOG_STYLES = {
@@ -229,30 +232,6 @@ class CommandLog(LinePane):
     def note(self, message: str) -> None:
         for line in message.splitlines():
             self.write((line, "dim italic"))
-
-
-def _wrap(cells: Cells, width: int) -> list[Cells]:
-    """Cut a line into rows of at most `width` cells, at a space where the row has one;
-    rows after the first are indented."""
-    width = max(width, 8)
-    rows: list[Cells] = [[]]
-    used = 0
-    for text, style in cells:
-        while used + len(text) > width:
-            room = width - used
-            space = text.rfind(" ", 0, room + 1)
-            if space > 0:
-                rows[-1].append((text[:space], style))
-                text = text[space + 1 :]
-            else:
-                rows[-1].append((text[:room], style))
-                text = text[room:]
-            rows.append([("  ", None)])
-            used = 2
-        if text:
-            rows[-1].append((text, style))
-            used += len(text)
-    return rows
 
 
 def _common_prefix(lines: list[str]) -> str:
