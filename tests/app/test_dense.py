@@ -12,6 +12,7 @@ from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.bundle import BundleView
 from vliwdbg.app.memory import MemoryView
+from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.build import BuildScreen
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
@@ -275,3 +276,21 @@ async def test_e_wraps_the_next_bundle_over_several_rows():
         await pilot.press("e")
         await pilot.pause()
         assert pane.row_count() == bundles
+
+
+async def test_w_asks_why_about_the_selected_slot_and_scratch_follows():
+    session = dense("wrong_mul/perf_takehome.py")
+    session.execute("step 40")
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        app.bundle_pane.focus()
+        await pilot.press("down", "w")
+        await settle(app, pilot)
+        slot = app.bundle_pane._rows[1]
+        assert slot is not None and slot.text == "valu 1: val_2 = val_2 * mul5 + c5"
+        assert slot.target == "val_2[0]"
+        assert app.command_console.recorded[-1] == "why val_2[0]"
+        assert any("first wrong value" in line for line in app.log_pane.lines)
+        scratch = app.query_one(ScratchView)
+        assert scratch.followed == session.locate("val_2[0]").start

@@ -45,8 +45,8 @@ from vliwdbg.app.views import SessionViews, Snapshot, kernel_title
 from vliwdbg.commands.base import CommandError
 from vliwdbg.commands.completion import complete
 from vliwdbg.commands.console import CommandResult, Console, strip_comment
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.commands.table import COMMANDS, lookup
-from vliwdbg.faces.replay import script_header, write_script
 from vliwdbg.insight.effects import Word
 from vliwdbg.loading.loader import KernelLoadError
 

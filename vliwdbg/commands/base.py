@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from vliwdbg.cancel import Cancel
 from vliwdbg.core.expr import Expr, ExprError, Location
-from vliwdbg.core.history import Cancel, Progress
+from vliwdbg.core.history import Progress
 from vliwdbg.core.stops import Stop
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from vliwdbg.commands.base import CommandError
 from vliwdbg.commands.table import _BY_NAME, COMMANDS, GROUP_ALIASES, lookup
+from vliwdbg.core.expr import REF_NAME, REGION_NAMES, SPACE_NAMES, STATE_NAMES
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -35,9 +36,9 @@ def complete(session: Session, text: str) -> list[str]:
     elif command.completes in ("expr", "location", "scratch"):
         candidates = sorted(session.scratch_names)
         if command.completes != "scratch":
-            candidates += ["header", "forest", "indices", "values", "s", "m"]
+            candidates += [*REGION_NAMES, *SPACE_NAMES]
         if command.completes == "expr":
-            candidates += ["pc", "cycle", "step", "ref"]
+            candidates += [*STATE_NAMES, REF_NAME]
     else:
         return []
     base = text[: len(text) - len(prefix)]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from vliwdbg.cancel import Cancel
 from vliwdbg.commands.base import Args, CommandError
 from vliwdbg.commands.table import lookup
-from vliwdbg.core.history import Cancel, Progress
+from vliwdbg.core.history import Progress
 from vliwdbg.core.session import SessionError
 from vliwdbg.core.stops import Stop
 

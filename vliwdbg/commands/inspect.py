@@ -7,6 +7,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from machine.isa import costs_cycle
 from vliwdbg.commands.base import (
     NUMBER,
     Args,
@@ -20,6 +21,8 @@ from vliwdbg.commands.base import (
     one_number,
     parse_int,
 )
+from vliwdbg.core.reference import reference_report
+from vliwdbg.insight.occupancy import run_occupancy
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -129,7 +132,7 @@ def cmd_info_bundle(session: Session, args: Args) -> Reply:
     if not 0 <= pc < n:
         raise CommandError(f"pc {pc} is outside the program (pcs 0..{n - 1})")
     bundle = session.program[pc]
-    costs = any(engine != "debug" for engine in bundle)
+    costs = costs_cycle(bundle)
     tag = "next, " if pc == session.pc else ""
     lines = [f"pc {pc} ({tag}{'costs a cycle' if costs else 'no cycle'}):"]
     for engine, slots in bundle.items():
@@ -143,7 +146,7 @@ def cmd_info_bundle(session: Session, args: Args) -> Reply:
 def cmd_info_reference(session: Session, args: Args) -> Reply:
     no_args(args)
     lines = []
-    for report in session.reference_report():
+    for report in reference_report(session):
         if not report.differ:
             lines.append(f"{report.name}: all {report.length} equal the reference's final {report.name}")
         else:
@@ -185,7 +188,7 @@ def cmd_info_occupancy(session: Session, args: Args) -> Reply:
     lo, hi = (parse_int(w, "a cycle number") for w in words) if words else (None, None)
     if lo is not None and hi is not None and hi < lo:
         raise CommandError(f"the range {lo}..{hi} runs backward")
-    return Reply(session.occupancy(lo, hi).lines())
+    return Reply(run_occupancy(session, lo, hi).lines())
 
 
 def cmd_info_program(session: Session, args: Args) -> Reply:

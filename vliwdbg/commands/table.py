@@ -7,7 +7,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING
 
-from vliwdbg.commands import breakpoints, inspect, moves, program
+from vliwdbg.commands import breakpoints, inspect, moves, program, why
 from vliwdbg.commands.base import Args, Command, CommandError, Reply
 from vliwdbg.commands.insight import INSIGHT_COMMANDS, InsightCommand, InsightError
 
@@ -52,6 +52,7 @@ COMMANDS: tuple[Command, ...] = (
     *breakpoints.ROWS,
     *inspect.ROWS,
     *(_insight(row) for row in INSIGHT_COMMANDS),
+    *why.ROWS,
     *program.ROWS,
     Command(
         "help",

@@ -13,17 +13,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from kernels.gc_pause import gc_paused
 from machine.engine import Core, Prepared, Write, prepare
-from machine.faults import MachineFault
+from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.core import stops
 from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
@@ -43,19 +42,6 @@ class LoadReport:
     kernel: LoadedKernel
     notes: list[str]
     stop: Stop
-
-
-@dataclass(frozen=True)
-class RegionReport:
-    """One memory region against the reference's final memory."""
-
-    name: str
-    start: int
-    length: int
-    differ: list[int]
-    #: For the values region: element -> the last round whose result it holds (0 = the
-    #: initial value, r = after round r), or None when it matches no round.
-    reached: dict[int, int | None] | None = None
 
 
 class Session:
@@ -127,7 +113,6 @@ class Session:
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
-        self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
 
     @classmethod
@@ -385,7 +370,7 @@ class Session:
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
-            how = self.timeline.end[2] if self.timeline.end else "end"
+            how = self.timeline.end.how if self.timeline.end else "end"
             return self.judge.stop("end", stops.end_text(self.judge.values(), self.judge.ref_values(), how))
         last = self.last_stop
         skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
@@ -416,7 +401,7 @@ class Session:
                     cancel=cancel,
                     progress=progress,
                 )
-        except Interrupted:
+        except Cancelled:
             return self.judge.stop("interrupted", "interrupted")
         if hit is not None:
             self.timeline.seek(hit.step)
@@ -455,48 +440,11 @@ class Session:
         for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
             if known is None:
                 continue
-            at_step, at_cycle, detail = known
-            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
-                why = f": {detail}" if isinstance(detail, MachineFault) else ""
+            if (step is not None and step > known.step) or (cycle is not None and cycle > known.cycle):
+                why = f": {known.fault}" if isinstance(known, RunFault) else ""
                 raise SessionError(
-                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
+                    f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
-
-    # --- stops ----------------------------------------------------------------------------
-
-    # --- the reference ----------------------------------------------------------------------
-
-    def reference_report(self) -> list[RegionReport]:
-        """The values and indices regions now against the reference's final memory, and for
-        each value the last round whose result it holds (how far each element has got)."""
-        reports = []
-        for name in ("values", "indices"):
-            start, length = self.regions[name]
-            now = self.core.mem[start : start + length]
-            ref = self.problem.final[start : start + length]
-            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
-            reached = self._rounds_reached(now) if name == "values" else None
-            reports.append(RegionReport(name, start, length, differ, reached))
-        return reports
-
-    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        check = self.store_check
-        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
-
-    # --- occupancy ----------------------------------------------------------------------
-
-    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
-        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
-        from vliwdbg.insight.occupancy import Profile, SlotTable
-
-        if self._occupancy is None:
-            self._occupancy = Profile(SlotTable(self.program))
-        profile = self._occupancy
-        if profile.steps < self.step:
-            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
-        now = self.cycle
-        to = now if to_cycle is None else min(to_cycle, now)
-        return profile.report(from_cycle, to)
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:

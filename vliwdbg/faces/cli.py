@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vliwdbg.commands.console import Console
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.core.session import Session
 from vliwdbg.faces import modes as cli_modes
 from vliwdbg.faces.options import add_common_arguments, open_session, run_options
-from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
+from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ its timeline's checkpoints, and leave the session's own core where the user put 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from machine.engine import Core, StopSpec
@@ -16,22 +15,6 @@ from machine.faults import CompareFault, MachineFault
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
-
-
-#: Steps between two polls of a cancel callback.
-POLL_STEPS = 4096
-
-Cancel = Callable[[], bool] | None
-
-
-class Cancelled(Exception):
-    """The user interrupted a replay; nothing of the session changed."""
-
-
-def poll(cancel: Cancel, steps: int) -> None:
-    """Raise Cancelled when cancel() says so, asked once every POLL_STEPS steps."""
-    if cancel is not None and steps % POLL_STEPS == 0 and cancel():
-        raise Cancelled
 
 
 def fresh_core(session: Session) -> Core:

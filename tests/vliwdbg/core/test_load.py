@@ -15,9 +15,10 @@ from pathlib import Path
 from machine.problem import ProblemSize
 from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, Driven, loop_program, session, state
 from vliwdbg.commands.console import Console
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
-from vliwdbg.faces.replay import run_script, script_header, write_script
+from vliwdbg.faces.replay import run_script
 
 SMALL = ProblemSize(height=2, rounds=1, batch_size=8, seed=5)
 

@@ -180,7 +180,7 @@ def test_a_fault_stops_with_the_machines_message_and_cannot_be_passed() -> None:
     assert s.execute("step").stop.step == 1
     result = s.execute("goto step 2")
     assert result.error == "goto step: step 2 is past the end: the run faults at step 1, cycle 1: " + str(
-        s.timeline.fault[2]
+        s.timeline.fault.fault
     )
 
 

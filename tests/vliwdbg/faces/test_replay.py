@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 
 from tests.vliwdbg.core_fixtures import LOOP_NAMES, loop_program, session, state
-from vliwdbg.faces.replay import run_script, script_header, write_script
+from vliwdbg.commands.recording import script_header, write_script
+from vliwdbg.faces.replay import run_script
 
 
 def replay(lines: list[str], s=None) -> tuple[int, str, str, object]:
