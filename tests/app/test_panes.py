@@ -60,6 +60,17 @@ async def test_program_rows_show_gutter_cost_and_slots_by_engine():
         assert lines[3].startswith("○  3   flow pause")
 
 
+async def test_program_rows_leave_out_engines_with_no_slots():
+    program = [{"valu": [], "alu": [("+", 1, 0, 0)], "load": []}, {"valu": [], "debug": []}]
+    pane = ProgramView()
+    async with Host(pane).run_test(size=(60, 4)):
+        pane.load(program, lambda pc, engine, index: " ".join(map(str, program[pc][engine][index])))
+        pane.show(0, {})
+        lines = rows(pane)
+        assert lines[0] == "  ▶0   alu + 1 0 0"
+        assert lines[1] == "   1   (empty bundle)"
+
+
 async def test_program_row_is_cut_with_an_ellipsis():
     pane = ProgramView()
     async with Host(pane).run_test(size=(20, 4)):
