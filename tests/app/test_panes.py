@@ -274,7 +274,7 @@ def test_status_position_keeps_its_fields_apart():
     assert position_text(PAUSED).plain == (
         " three-lane  cycle 1,234 · step 1,300 · pc 10 · paused · toward round 0, element 0: idx, val"
     )
-    assert " ready" in position_text(StatusFigures("three-lane", 0, 0, 0, "running")).plain
+    assert " ready" in position_text(StatusFigures("three-lane", 0, 0, 0, "ready")).plain
 
 
 async def test_status_position_is_cut_with_an_ellipsis_at_100_columns():
