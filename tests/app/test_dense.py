@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets._footer import FooterKey
+
 from machine.problem import ProblemSize
 from tests.app.test_keys import RUNAWAY
 from tests.app.waits import settle, until
@@ -294,3 +296,14 @@ async def test_w_asks_why_about_the_selected_slot_and_scratch_follows():
         assert any("first wrong value" in line for line in app.log_pane.lines)
         scratch = app.query_one(ScratchView)
         assert scratch.followed == session.locate("val_2[0]").start
+
+
+async def test_the_narrow_footer_keeps_quit_and_help_with_the_bundle_pane_focused():
+    app = DebuggerApp(dense())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        app.bundle_pane.focus()
+        await pilot.pause()
+        keys = {key.key_display: key.region for key in app.query(FooterKey)}
+        assert {"o", "w"} <= set(keys)
+        assert keys["q"].right <= 100 and keys["?"].right <= 100

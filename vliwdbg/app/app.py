@@ -29,6 +29,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from vliwdbg.app.bundle import BundleView
 from vliwdbg.app.command_line import CommandLine, CommandLog
@@ -80,6 +81,19 @@ Opener = Callable[[Callable[[], bool]], "Session"]
 class KeysFooter(Footer):
     """The footer. In the narrow layout it is compact and leaves out the palette's key
     (ctrl+p still opens it; help lists it), so that every key fits in 100 columns."""
+
+    def compose(self) -> ComposeResult:
+        """In the narrow layout the app's own keys come first and a pane's keys (the bundle
+        pane's o and w) after them, so that what does not fit is a pane's key (the help
+        lists it), never quit or help."""
+        keys = list(super().compose())
+        if not self.compact:
+            yield from keys
+            return
+        app_actions = {b.action for b in self.app.BINDINGS if isinstance(b, Binding)}
+        mine = [k for k in keys if not isinstance(k, FooterKey) or k.action in app_actions]
+        yield from mine
+        yield from (k for k in keys if k not in mine)
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
