@@ -446,12 +446,19 @@ class DebuggerApp(App[None]):
         self.log_pane.command(line)
         if self._command_name(line) in BUILD_COMMANDS:
             verb = "reloading" if self._command_name(line) == "reload" else "loading"
-            self.push_screen(BuildScreen(self._build_target(line), verb))
+            screen = BuildScreen(self._build_target(line), verb)
+            # Shown only if the build is still going by then: ours take a few tenths of a
+            # second, and a screen that flashes up and away says nothing.
+            self.set_timer(PROGRESS_AFTER, partial(self._show_build_screen, line, screen))
         if line in SINGLE_BUNDLE_MOVES and not self._waiting_lines:
             self._finished(self._run(line))
             return
         self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
         self.run_worker(partial(self._work, line), thread=True, group="command", exit_on_error=False)
+
+    def _show_build_screen(self, line: str, screen: BuildScreen) -> None:
+        if self._current_line == line and not self._cancel.is_set():
+            self.push_screen(screen)
 
     def _work(self, line: str) -> None:
         """In the worker thread: run the line, then hand the result to the UI thread."""
