@@ -290,3 +290,20 @@ async def test_status_position_is_cut_with_an_ellipsis_at_100_columns():
 def test_screenshots_ask_svg_viewers_to_keep_the_spaces_between_pieces():
     svg = keep_spaces('<svg class="rich-terminal"><text x="0">&#160;cycle&#160;</text></svg>')
     assert svg.startswith('<svg xml:space="preserve" class="rich-terminal">')
+
+
+async def test_bundle_rows_put_the_source_line_beside_the_slot_and_the_values_after():
+    from vliwdbg.app.bundle import BundleView
+    from vliwdbg.app.views import SlotLine
+
+    pane = BundleView()
+    slots = [
+        SlotLine("alu", 0, "alu 0: x = a + b", "0 -> 12 · a=5 b=7", "x", " at k.py:12"),
+        SlotLine("store", 0, "store 0: m[p] = x", "3 -> 12", "values[3]", ""),
+    ]
+    async with Host(pane).run_test(size=(80, 5)):
+        pane.show(7, slots)
+        first, second = rows(pane)[:2]
+        assert first.startswith("alu 0: x = a + b at k.py:12")
+        assert first.index("0 -> 12 · a=5 b=7") == second.index("3 -> 12")
+        assert pane.border_subtitle == "pc 7"

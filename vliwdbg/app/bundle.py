@@ -95,7 +95,7 @@ class BundleView(LinePane):
         else:
             self._rows = list(slots)
         self.selected = min(self.selected, max(0, len(self._rows) - 1))
-        self._text_width = max((len(s.text) for s in slots), default=0)
+        self._text_width = max((len(s.text) + len(s.where) for s in slots), default=0)
         subtitle = f"pc {pc}" if slots else ""
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
@@ -135,10 +135,14 @@ class BundleView(LinePane):
             engine, rest = text.split(" ", 1) if " " in text else (text, "")
             style = self.style(f"bundle--{slot.engine}") if slot.engine in COLOURED_ENGINES else None
             cells = [(engine, style), (" " + rest, None)]
-            pad = room - len(text)
+            # The source line goes in the text's column when it fits there, else after the values.
+            where = slot.where if len(text) + len(slot.where) < room else ""
+            if where:
+                cells.append((where, self.style("bundle--where")))
+            pad = room - len(text) - len(where)
             if slot.values:
                 cells.append((" " * pad + " " + slot.values, self.style("bundle--values")))
-            if slot.where:
+            if slot.where and not where:
                 cells.append((slot.where, self.style("bundle--where")))
         if index == self.selected and self.has_focus:
             selected = self.style("bundle--selected")
