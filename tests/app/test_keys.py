@@ -117,12 +117,17 @@ async def test_x_switches_scratch_and_memory_to_hex():
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("x")
+        await settle(app, pilot)
         scratch = app.query_one(ScratchView)
         assert scratch.hex_mode
         assert "0x00000000" in scratch.render_line(1).text
+        assert session.word_format == "hex"
         await pilot.press("x")
+        await settle(app, pilot)
         assert not scratch.hex_mode
-        assert app.command_console.recorded == []
+        # Like every key, x runs a command: logged, and recorded so a replay shows the same.
+        assert app.command_console.recorded == ["set format hex", "set format dec"]
+        assert "(vliwdbg) set format dec" in log_text(app)
 
 
 async def test_command_line_history_completion_and_errors():

@@ -60,6 +60,17 @@ async def test_program_rows_show_gutter_cost_and_slots_by_engine():
         assert lines[3].startswith("○  3   flow pause")
 
 
+async def test_program_rows_leave_out_engines_with_no_slots():
+    program = [{"valu": [], "alu": [("+", 1, 0, 0)], "load": []}, {"valu": [], "debug": []}]
+    pane = ProgramView()
+    async with Host(pane).run_test(size=(60, 4)):
+        pane.load(program, lambda pc, engine, index: " ".join(map(str, program[pc][engine][index])))
+        pane.show(0, {})
+        lines = rows(pane)
+        assert lines[0] == "  ▶0   alu + 1 0 0"
+        assert lines[1] == "   1   (empty bundle)"
+
+
 async def test_program_row_is_cut_with_an_ellipsis():
     pane = ProgramView()
     async with Host(pane).run_test(size=(20, 4)):
@@ -263,7 +274,7 @@ def test_status_position_keeps_its_fields_apart():
     assert position_text(PAUSED).plain == (
         " three-lane  cycle 1,234 · step 1,300 · pc 10 · paused · toward round 0, element 0: idx, val"
     )
-    assert " ready" in position_text(StatusFigures("three-lane", 0, 0, 0, "running")).plain
+    assert " ready" in position_text(StatusFigures("three-lane", 0, 0, 0, "ready")).plain
 
 
 async def test_status_position_is_cut_with_an_ellipsis_at_100_columns():
@@ -279,3 +290,20 @@ async def test_status_position_is_cut_with_an_ellipsis_at_100_columns():
 def test_screenshots_ask_svg_viewers_to_keep_the_spaces_between_pieces():
     svg = keep_spaces('<svg class="rich-terminal"><text x="0">&#160;cycle&#160;</text></svg>')
     assert svg.startswith('<svg xml:space="preserve" class="rich-terminal">')
+
+
+async def test_bundle_rows_put_the_source_line_beside_the_slot_and_the_values_after():
+    from vliwdbg.app.bundle import BundleView
+    from vliwdbg.app.views import SlotLine
+
+    pane = BundleView()
+    slots = [
+        SlotLine("alu", 0, "alu 0: x = a + b", "0 -> 12 · a=5 b=7", "x", " at k.py:12"),
+        SlotLine("store", 0, "store 0: m[p] = x", "3 -> 12", "values[3]", ""),
+    ]
+    async with Host(pane).run_test(size=(80, 5)):
+        pane.show(7, slots)
+        first, second = rows(pane)[:2]
+        assert first.startswith("alu 0: x = a + b at k.py:12")
+        assert first.index("0 -> 12 · a=5 b=7") == second.index("3 -> 12")
+        assert pane.border_subtitle == "pc 7"

@@ -12,6 +12,7 @@ types can crash or close the app; errors go to the log and the status line.
 from __future__ import annotations
 
 import gc
+import os
 import threading
 import time
 from collections import deque
@@ -28,7 +29,9 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
+from vliwdbg.app.bundle import BundleView
 from vliwdbg.app.command_line import CommandLine, CommandLog
 from vliwdbg.app.engines import EnginesView
 from vliwdbg.app.memory import MemoryView
@@ -36,13 +39,17 @@ from vliwdbg.app.palette import CommandsProvider, PaletteEntry, palette_entries
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.ask import AskScreen
+from vliwdbg.app.screens.build import BuildScreen
 from vliwdbg.app.screens.help import HelpScreen
 from vliwdbg.app.status import StatusBar, StatusFigures
-from vliwdbg.app.views import SessionViews, Snapshot
+from vliwdbg.app.views import SessionViews, Snapshot, kernel_title
+from vliwdbg.commands.base import CommandError
 from vliwdbg.commands.completion import complete
-from vliwdbg.commands.console import CommandResult, Console
+from vliwdbg.commands.console import CommandResult, Console, strip_comment
 from vliwdbg.commands.recording import script_header, write_script
-from vliwdbg.commands.table import COMMANDS
+from vliwdbg.commands.table import COMMANDS, lookup
+from vliwdbg.insight.effects import Word
+from vliwdbg.loading.loader import KernelLoadError
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -62,10 +69,31 @@ NARROW_BELOW = 130
 #: Stops that only say a move did what it was asked (no reason to draw the eye).
 QUIET_STOPS = frozenset({"steps", "cycle"})
 
+#: Commands that build a kernel: the build screen shows while they run.
+BUILD_COMMANDS = frozenset({"load", "reload"})
+#: Questions about a location: the scratch or memory pane follows the location asked about.
+LOCATION_QUESTIONS = frozenset({"why", "info origin", "info uses", "watch", "rwatch"})
+
+#: What opens the session in the background at launch: it polls the cancel callback.
+Opener = Callable[[Callable[[], bool]], "Session"]
+
 
 class KeysFooter(Footer):
     """The footer. In the narrow layout it is compact and leaves out the palette's key
     (ctrl+p still opens it; help lists it), so that every key fits in 100 columns."""
+
+    def compose(self) -> ComposeResult:
+        """In the narrow layout the app's own keys come first and a pane's keys (the bundle
+        pane's o and w) after them, so that what does not fit is a pane's key (the help
+        lists it), never quit or help."""
+        keys = list(super().compose())
+        if not self.compact:
+            yield from keys
+            return
+        app_actions = {b.action for b in self.app.BINDINGS if isinstance(b, Binding)}
+        mine = [k for k in keys if not isinstance(k, FooterKey) or k.action in app_actions]
+        yield from mine
+        yield from (k for k in keys if k not in mine)
 
     def on_resize(self, event: events.Resize) -> None:
         narrow = event.size.width < NARROW_BELOW
@@ -83,6 +111,8 @@ class Done:
     line: str
     result: CommandResult | BaseException
     snapshot: Snapshot | None
+    #: The words a question about a location asked about (the panes follow them).
+    focus: tuple[Word, ...] = ()
 
 
 class DebuggerApp(App[None]):
@@ -102,7 +132,15 @@ class DebuggerApp(App[None]):
         Binding("b", "toggle_breakpoint", "Break", tooltip="toggle a breakpoint on the selected bundle"),
         Binding("t", "run_to_selected", "Run to", tooltip="run until the selected bundle is next (advance)"),
         Binding("g", "goto", "Go to", tooltip="go to a cycle or a step (goto cycle N, goto step N)"),
-        Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal"),
+        Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal (set format toggle)"),
+        Binding(
+            "ctrl+o",
+            "toggle_output",
+            "Out",
+            key_display="^o",
+            priority=True,
+            tooltip="enlarge the output to most of the screen, and back (works from anywhere)",
+        ),
         Binding("colon", "command_line", "Command", key_display=":", show=False),
         Binding("question_mark", "help", "Help", key_display="?", tooltip="this help"),
         Binding("q", "quit_debugger", "Quit", tooltip="leave the debugger (quit)"),
@@ -115,24 +153,37 @@ class DebuggerApp(App[None]):
         (":", "type a command (on the command line, under the log)"),
         ("up down pgup pgdn home end", "select a bundle in the program pane"),
         ("enter", "describe the selected bundle (info bundle)"),
+        ("e", "in the program pane: wrap the next bundle over as many rows as it needs, and back"),
         ("click", "select a bundle; a click on its gutter toggles its breakpoint"),
-        ("j", "in the scratch or memory pane: jump to an address or a name"),
-        ("tab", "move between panes; in the command line: complete"),
+        ("j", "in the scratch or memory pane: jump to an address, a name or values[i]"),
+        ("up down enter", "in the bundle pane: select a slot; enter opens folded compares"),
+        ("o / w", "in the bundle pane: info origin / why about what the selected slot writes"),
+        ("up down pgup pgdn", "in the output pane (tab to it): scroll the output"),
+        ("tab", "move between panes, in screen order; in the command line: complete"),
         ("up down", "in the command line: the history of commands"),
         ("escape", "interrupt a run; leave the command line"),
         ("ctrl+p", "the command palette: every command"),
     )
 
-    def __init__(self, session: Session, record: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        session: Session | None = None,
+        record: str | Path | None = None,
+        *,
+        opener: Opener | None = None,
+        kernel: str | None = None,
+    ) -> None:
+        """An app on an open `session`, or, with `opener`, one that opens its session in a
+        worker behind the build screen (`kernel` names it there): escape then gives up and
+        the app exits with status 2, `launch_error` saying why."""
         super().__init__()
-        self.session = session
-        # A screen never waits for the source map: commands that need it say it is coming.
-        session.source_waits = False
-        self.command_console = Console(session)
         self.record = Path(record) if record is not None else None
-        self._record_header = "" if record is None else script_header(session, record)
-        self.views = SessionViews(session)
-        self.hex_mode = False
+        self._opener = opener
+        self._opening = kernel or "three-lane"
+        self.launch_error: str | None = None
+        self._build_cancel = threading.Event()
+        if session is not None:
+            self._adopt_session(session)
         self._waiting_lines: deque[str] = deque()
         self._current_line: str | None = None
         self._cancel = threading.Event()
@@ -147,6 +198,23 @@ class DebuggerApp(App[None]):
         #: Called after the panes have been redrawn for a new position (benchmarks time
         #: steps with it, from the key to the end of the render).
         self.after_render: list[Callable[[], None]] = []
+        #: The pc the last `t` asked for: it stays selected when the move stops early.
+        self._run_to: int | None = None
+        #: The words the panes were last sent to (a stop's, or a question's).
+        self._followed: tuple[Word, ...] = ()
+
+    def _adopt_session(self, session: Session) -> None:
+        self.session = session
+        # A screen never waits for the source map: commands that need it say it is coming.
+        session.source_waits = False
+        self.command_console = Console(session)
+        self._record_header = "" if self.record is None else script_header(session, self.record)
+        self.views = SessionViews(session)
+
+    @property
+    def hex_mode(self) -> bool:
+        """Whether words show in hex: the session's `set format`, as of the last snapshot."""
+        return self._snapshot is not None and self._snapshot.hex_mode
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -155,25 +223,80 @@ class DebuggerApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield ProgramView(id="program")
-                yield EnginesView(id="engines")
+                yield BundleView(id="bundle")
             with Vertical(id="right"):
+                yield EnginesView(id="engines")
                 yield ScratchView(id="scratch")
                 yield MemoryView(id="memory")
-        yield CommandLog(id="log")
+                yield CommandLog(id="log")
         yield CommandLine(id="command")
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        titles = {"program": "Program", "engines": "Engines", "scratch": "Scratch", "memory": "Memory"}
+        titles = {
+            "program": "Program",
+            "bundle": "Bundle",
+            "engines": "Engines",
+            "scratch": "Scratch",
+            "memory": "Memory",
+            "log": "Output",
+        }
         for pane_id, title in titles.items():
             pane = self.query_one(f"#{pane_id}")
             pane.border_title = title
             pane.add_class("pane")
-        self.log_pane.border_title = "Log"
+        if self._opener is not None and not hasattr(self, "session"):
+            self._open_in_background()
+            return
+        self._session_ready()
+
+    def _session_ready(self) -> None:
         self.command_line.set_completer(partial(complete, self.session))
         self._show(self.views.snapshot())
         self.log_pane.note(self.views.welcome())
         self.program_pane.focus()
+
+    def _open_in_background(self) -> None:
+        """Open the session in a worker behind the build screen (never a blank screen)."""
+        self.push_screen(BuildScreen(kernel_title(self._opening, os.path.abspath(self._opening))))
+        self.run_worker(self._open_worker, thread=True, group="open", exit_on_error=False)
+
+    def _open_worker(self) -> None:
+        assert self._opener is not None
+        try:
+            session: Session | BaseException = self._opener(self._build_cancel.is_set)
+        except BaseException as exc:  # a load error, or a bug: either way one line and leave
+            session = exc
+        self.call_from_thread(self._opened, session)
+
+    def _opened(self, session: Session | BaseException) -> None:
+        if self._build_cancel.is_set() and self.launch_error is not None:
+            return
+        if isinstance(session, BaseException):
+            message = str(session) if isinstance(session, KernelLoadError) else repr(session)
+            self.launch_error = message
+            self.exit(return_code=2)
+            return
+        keep_out_of_collections()
+        self._adopt_session(session)
+        self.pop_screen()
+        self._session_ready()
+
+    def on_unmount(self) -> None:
+        """Leaving: a build still under way in a worker is stopped (its thread ends)."""
+        self._build_cancel.set()
+
+    def on_build_screen_cancelled(self, _: BuildScreen.Cancelled) -> None:
+        """Escape on the build screen: at launch, leave at once (the worker's build is
+        stopped by the cancel flag the loader polls); on a load, interrupt it (the old
+        kernel stays)."""
+        if not hasattr(self, "session"):
+            self._build_cancel.set()
+            title = kernel_title(self._opening, os.path.abspath(self._opening))
+            self.launch_error = f"{title}: the build was cancelled"
+            self.exit(return_code=2)
+        else:
+            self._cancel.set()
 
     @property
     def program_pane(self) -> ProgramView:
@@ -182,6 +305,10 @@ class DebuggerApp(App[None]):
     @property
     def log_pane(self) -> CommandLog:
         return self.query_one("#log", CommandLog)
+
+    @property
+    def bundle_pane(self) -> BundleView:
+        return self.query_one("#bundle", BundleView)
 
     @property
     def command_line(self) -> CommandLine:
@@ -223,6 +350,11 @@ class DebuggerApp(App[None]):
 
     def _insight_ready(self) -> None:
         self.program_pane.border_subtitle = self.views.program_subtitle()
+        insight = self.views.insight
+        if insight is not None:
+            # As tall as the densest bundle needs (the CSS caps it), so a sparse kernel's
+            # program pane keeps the room; set once per program, not at every step.
+            self.bundle_pane.styles.max_height = max(5, insight.densest + 2)
         if not self.busy:
             self._show(self.views.snapshot())
 
@@ -234,13 +366,19 @@ class DebuggerApp(App[None]):
         previous, self._snapshot = self._snapshot, snapshot
         views = self.views
         moved = previous is None or (previous.step, previous.pc) != (snapshot.step, snapshot.pc)
-        self.program_pane.show(snapshot.pc, views.breakpoint_marks(), follow=moved)
-        self.query_one("#scratch", ScratchView).show(
-            snapshot.scratch, snapshot.scratch_changed, self.hex_mode
-        )
+        program = self.program_pane
+        program.show(snapshot.pc, views.breakpoint_marks(), follow=moved)
+        if moved and self._run_to is not None and self._run_to != snapshot.pc:
+            program.select_pc(self._run_to)
+        self._run_to = None
+        self._show_bundle(program.selected)
+        scratch = self.query_one("#scratch", ScratchView)
+        scratch.show(snapshot.scratch, snapshot.scratch_changed, self.hex_mode)
         self.query_one("#memory", MemoryView).show(
             snapshot.mem, snapshot.mem_changed, snapshot.reference, self.hex_mode
         )
+        if moved and snapshot.focus:
+            self._follow(snapshot.focus)
         engines = self.query_one("#engines", EnginesView)
         engines.show(
             views.engine_figures(snapshot, engines.strip_width(engines.scrollable_content_region.width))
@@ -262,11 +400,39 @@ class DebuggerApp(App[None]):
         for hook in self.after_render:
             self.call_after_refresh(hook)
 
+    def _show_bundle(self, pc: int) -> None:
+        """The bundle pane on bundle `pc`: the next one with its values from the snapshot;
+        another with its values now, read only while no command runs (the session is
+        then the UI thread's alone)."""
+        snapshot = self._snapshot
+        if snapshot is None:
+            return
+        if pc == snapshot.pc:
+            slots = snapshot.slots
+        else:
+            slots = tuple(self.views.slot_lines(pc, with_values=not self.busy))
+        self.bundle_pane.show(pc, slots)
+
+    def _follow(self, words: Iterable[Word]) -> None:
+        """Scroll the memory and scratch panes to the first word of each space in `words`,
+        and mark it."""
+        words = tuple(words)
+        self._followed = words
+        memory = next((addr for space, addr in words if space == "m"), None)
+        scratch = next((addr for space, addr in words if space == "s"), None)
+        self.query_one("#memory", MemoryView).follow(memory)
+        self.query_one("#scratch", ScratchView).follow(scratch)
+
     # --- running commands -----------------------------------------------------------------
 
     def submit(self, line: str) -> None:
-        """Run a command line after any still waiting: the one way a key changes the session."""
+        """Run a command line after any still waiting: the one way a key changes the session.
+        Before the session has opened (the build screen), nothing runs: `quit` leaves."""
         line = line.strip()
+        if not hasattr(self, "session"):
+            if line == "quit":
+                self.on_build_screen_cancelled(BuildScreen.Cancelled())
+            return
         if line:
             self._waiting_lines.append(line)
             if self._current_line is None:
@@ -279,23 +445,60 @@ class DebuggerApp(App[None]):
         self._progress = None
         self._started = time.monotonic()
         self._ticks = 0
+        self.log_pane.command(line)
+        if self._command_name(line) in BUILD_COMMANDS:
+            verb = "reloading" if self._command_name(line) == "reload" else "loading"
+            screen = BuildScreen(self._build_target(line), verb)
+            # Shown only if the build is still going by then: ours take a few tenths of a
+            # second, and a screen that flashes up and away says nothing.
+            self.set_timer(PROGRESS_AFTER, partial(self._show_build_screen, line, screen))
         if line in SINGLE_BUNDLE_MOVES and not self._waiting_lines:
             self._finished(self._run(line))
             return
         self._ticker = self.set_interval(PROGRESS_EVERY, self._show_progress)
         self.run_worker(partial(self._work, line), thread=True, group="command", exit_on_error=False)
 
+    def _show_build_screen(self, line: str, screen: BuildScreen) -> None:
+        if self._current_line == line and not self._cancel.is_set():
+            self.push_screen(screen)
+
     def _work(self, line: str) -> None:
         """In the worker thread: run the line, then hand the result to the UI thread."""
         self.call_from_thread(self._finished, self._run(line))
 
     def _run(self, line: str) -> Done:
-        """Run the line, then snapshot the session for the panes."""
+        """Run the line, then snapshot the session for the panes (and, for a question
+        about a location, the words it names)."""
         try:
             result = self.command_console.run(line, cancel=self._poll_cancel, progress=self._note_progress)
-            return Done(line, result, self.views.snapshot())
+            focus: tuple[Word, ...] = ()
+            name = self._command_name(line)
+            if name in LOCATION_QUESTIONS and not result.error:
+                focus = self.views.location_focus(self._command_args(line))
+            return Done(line, result, self.views.snapshot(), focus)
         except Exception as exc:  # a bug in the core must not take the user's session down
             return Done(line, exc, None)
+
+    @staticmethod
+    def _command_name(line: str) -> str | None:
+        """The command a line runs (by its full name), or None for a bad line."""
+        try:
+            return lookup(strip_comment(line))[0].name
+        except CommandError:
+            return None
+
+    @staticmethod
+    def _command_args(line: str) -> str:
+        text = strip_comment(line)
+        try:
+            return text[lookup(text)[1] :].strip()
+        except CommandError:
+            return ""
+
+    def _build_target(self, line: str) -> str:
+        """The kernel a load or reload builds, as the build screen names it."""
+        spec = self._command_args(line) or self.session.kernel.path or self.session.kernel.name
+        return kernel_title(spec, os.path.abspath(spec))
 
     def _poll_cancel(self) -> bool:
         """Polled by the session about every millisecond of a run. It also hands the
@@ -323,11 +526,15 @@ class DebuggerApp(App[None]):
             self._ticker.stop()
             self._ticker = None
         self.query_one("#status", StatusBar).show_idle()
+        if isinstance(self.screen, BuildScreen):
+            self.pop_screen()
         self._log_result(done.line, done.result)
         self._save_record()
         if self._cancel.is_set():
             self._waiting_lines.clear()
         self._show(done.snapshot or self.views.snapshot())
+        if done.focus:
+            self._follow(done.focus)
         if not isinstance(done.result, BaseException) and done.result.quit:
             self.exit()
         elif self._waiting_lines:
@@ -336,7 +543,7 @@ class DebuggerApp(App[None]):
     def _log_result(self, line: str, result: CommandResult | BaseException) -> None:
         """The command, its output and its stop in the log; an error also on the status line."""
         log = self.log_pane
-        log.command(line)
+        log.begin_output()
         self._last_error = None
         if isinstance(result, BaseException):
             self._last_error = f"internal error in {line!r}: {type(result).__name__}: {result}"
@@ -355,6 +562,7 @@ class DebuggerApp(App[None]):
         if result.error:
             self._last_error = result.error
             log.error(result.error)
+        log.end_output()
 
     def _save_record(self) -> None:
         """Write every command given so far, so --record survives a killed terminal too."""
@@ -368,6 +576,10 @@ class DebuggerApp(App[None]):
 
     # --- keys -----------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Before the session has opened, only leaving (and the help) works."""
+        return hasattr(self, "session") or action in ("quit_debugger", "help", "interrupt")
+
     def action_key_command(self, line: str) -> None:
         self.submit(line)
 
@@ -376,16 +588,29 @@ class DebuggerApp(App[None]):
 
     def action_run_to_selected(self) -> None:
         """Run until the selected bundle is next (the core's `advance`: other stops still
-        stop it first, and it makes no breakpoint)."""
-        self.submit(f"advance {self.program_pane.selected}")
+        stop it first, and it makes no breakpoint). When another stop comes first, the
+        target stays selected, so `t` again goes on toward it."""
+        target = self.program_pane.selected
+        self._run_to = target
+        self.submit(f"advance {target}")
 
     def action_goto(self) -> None:
         self._open_command_line("goto cycle ")
 
     def action_toggle_hex(self) -> None:
-        self.hex_mode = not self.hex_mode
-        if self._snapshot is not None:
-            self._show(self._snapshot)
+        self.submit(f"set format {'dec' if self.hex_mode else 'hex'}")
+
+    def action_toggle_output(self) -> None:
+        """Enlarge the output pane to most of the screen, or put it back."""
+        screen = self.screen
+        if isinstance(screen, BuildScreen | HelpScreen | AskScreen):
+            return
+        big = not screen.has_class("-output-big")
+        screen.set_class(big, "-output-big")
+        if big:
+            self._focus_now(self.log_pane)
+        elif self.focused is self.log_pane:
+            self._focus_now(self.program_pane)
 
     def action_command_line(self) -> None:
         self._open_command_line("")
@@ -419,10 +644,14 @@ class DebuggerApp(App[None]):
         self.submit("quit")
 
     def action_interrupt(self) -> None:
-        if self.busy:
+        if not hasattr(self, "session"):
+            self.on_build_screen_cancelled(BuildScreen.Cancelled())
+        elif self.busy:
             self._cancel.set()
             self._waiting_lines.clear()
             self.log_pane.note("interrupting…")
+        elif self.screen.has_class("-output-big"):
+            self.action_toggle_output()
 
     def action_jump(self) -> None:
         focused = self.focused
@@ -479,6 +708,12 @@ class DebuggerApp(App[None]):
     def on_program_view_describe_bundle(self, event: ProgramView.DescribeBundle) -> None:
         self.submit(f"info bundle {event.pc}")
 
+    def on_program_view_selected(self, event: ProgramView.Selected) -> None:
+        self._show_bundle(event.pc)
+
+    def on_bundle_view_ask(self, event: BundleView.Ask) -> None:
+        self.submit(event.line)
+
     # --- the palette ----------------------------------------------------------------------
 
     def palette_entries(self) -> list[PaletteEntry]:
@@ -503,9 +738,20 @@ def keep_out_of_collections() -> None:
     gc.freeze()
 
 
-def run_app(session: Session, record: str | Path | None = None) -> None:
-    """Run the debugger on an open session until the user quits. `record` names a file
-    that receives every command given (keys included), as a script that --replay runs to
-    the same state; it is rewritten after each command."""
-    keep_out_of_collections()
-    DebuggerApp(session, record=record).run()
+def run_app(
+    session: Session | None = None,
+    record: str | Path | None = None,
+    *,
+    opener: Opener | None = None,
+    kernel: str | None = None,
+) -> tuple[int, str | None]:
+    """Run the debugger until the user quits, on an open session or on the one `opener`
+    opens behind the build screen. `record` names a file that receives every command given
+    (keys included), as a script that --replay runs to the same state; it is rewritten
+    after each command. Returns the exit status and, when the session never opened, the
+    one line that says why."""
+    if session is not None:
+        keep_out_of_collections()
+    app = DebuggerApp(session, record=record, opener=opener, kernel=kernel)
+    app.run()
+    return (app.return_code or 0), app.launch_error

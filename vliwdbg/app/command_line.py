@@ -19,7 +19,10 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Input
 
-from vliwdbg.app.lines import Cells, LinePane
+from vliwdbg.app.lines import Cells, LinePane, wrap_cells
+
+#: The log's wrapping (the tests name it so).
+_wrap = wrap_cells
 
 #: Styles of stop lines in the log, by the core's Stop.kind.
 STOP_LOG_STYLES = {
@@ -122,7 +125,11 @@ class CommandLine(Input):
 
 
 class CommandLog(LinePane):
-    """Commands, their outputs, stops and errors, newest at the bottom.
+    """The output pane: commands, their outputs, stops and errors, newest at the bottom.
+
+    It can take the focus (then the arrow and page keys scroll it), and an output longer
+    than the pane is shown from its command line down, so its beginning is not scrolled
+    away; the rest is a scroll (or the enlarged pane) away.
 
     A log grows with every command, and a widget whose virtual size changes normally makes
     Textual lay out the whole screen again, which would cost more than the step itself. So
@@ -140,10 +147,11 @@ class CommandLog(LinePane):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.can_focus = False
         self._entries: deque[Cells] = deque(maxlen=self.MAX_LINES)
         self._rows: list[Cells] = []
         self._wrapped_at = 0
+        #: The row where the output being written began (None: not inside one).
+        self._output_from: int | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -181,7 +189,34 @@ class CommandLog(LinePane):
         self.scroll_to(y=max(0, rows - self.rows_visible), animate=False, immediate=True, force=True)
         self.refresh()
 
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "scroll_by(-1)", "Up", show=False),
+        Binding("down", "scroll_by(1)", "Down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", show=False),
+        Binding("pagedown", "scroll_page(1)", "Page down", show=False),
+        Binding("home", "scroll_home", "Top", show=False),
+        Binding("end", "scroll_end", "Bottom", show=False),
+    ]
+
+    def action_scroll_by(self, rows: int) -> None:
+        self.scroll_to(y=self.scroll_offset.y + rows, animate=False, immediate=True, force=True)
+
+    def action_scroll_page(self, direction: int) -> None:
+        self.action_scroll_by(direction * max(1, self.rows_visible - 1))
+
+    def begin_output(self) -> None:
+        """A command's output follows its command line (written when it started)."""
+        if self._output_from is None:
+            self._output_from = max(0, len(self._rows) - 1)
+
+    def end_output(self) -> None:
+        """After a command's output: when it does not fit, show it from its command down."""
+        start, self._output_from = self._output_from, None
+        if start is not None and len(self._rows) - start > self.rows_visible:
+            self.scroll_to(y=start, animate=False, immediate=True, force=True)
+
     def command(self, line: str) -> None:
+        self._output_from = len(self._rows)
         self.write(("(vliwdbg) ", "dim"), (line, "bold"))
 
     def output(self, line: str) -> None:
@@ -197,30 +232,6 @@ class CommandLog(LinePane):
     def note(self, message: str) -> None:
         for line in message.splitlines():
             self.write((line, "dim italic"))
-
-
-def _wrap(cells: Cells, width: int) -> list[Cells]:
-    """Cut a line into rows of at most `width` cells, at a space where the row has one;
-    rows after the first are indented."""
-    width = max(width, 8)
-    rows: list[Cells] = [[]]
-    used = 0
-    for text, style in cells:
-        while used + len(text) > width:
-            room = width - used
-            space = text.rfind(" ", 0, room + 1)
-            if space > 0:
-                rows[-1].append((text[:space], style))
-                text = text[space + 1 :]
-            else:
-                rows[-1].append((text[:room], style))
-                text = text[room:]
-            rows.append([("  ", None)])
-            used = 2
-        if text:
-            rows[-1].append((text, style))
-            used += len(text)
-    return rows
 
 
 def _common_prefix(lines: list[str]) -> str:

@@ -158,3 +158,31 @@ def word_cells(
     for addr in range(start, end):
         cells.append((" " + format_word(values[addr], hex_mode), changed_style if addr in changed else None))
     return cells
+
+
+def wrap_cells(cells: Cells, width: int) -> list[Cells]:
+    """Cut a line into rows of at most `width` cells, at a space where the row has one (a
+    word that would be cut starts the next row instead, when it fits there); rows after the
+    first are indented."""
+    width = max(width, 8)
+    rows: list[Cells] = [[]]
+    used = 0
+    for text, style in cells:
+        while used + len(text) > width:
+            room = width - used
+            space = text.rfind(" ", 0, room + 1)
+            first_word = text.find(" ") if " " in text else len(text)
+            if space > 0:
+                rows[-1].append((text[:space], style))
+                text = text[space + 1 :]
+            elif space < 0 and used > 2 and first_word <= width - 2:
+                pass  # the word moves whole to the next row
+            else:
+                rows[-1].append((text[:room], style))
+                text = text[room:]
+            rows.append([("  ", None)])
+            used = 2
+        if text:
+            rows[-1].append((text, style))
+            used += len(text)
+    return rows

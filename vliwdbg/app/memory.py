@@ -108,9 +108,10 @@ class MemoryView(LinePane):
         "memory--ref",
         "memory--differs",
         "memory--changed",
+        "memory--followed",
     }
 
-    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"memory--changed"})
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"memory--changed", "memory--followed"})
 
     DEFAULT_CSS = """
     MemoryView {
@@ -119,6 +120,7 @@ class MemoryView(LinePane):
         & > .memory--ref { color: $text-muted; }
         & > .memory--differs { color: $error; text-style: bold; }
         & > .memory--changed { background: $warning 40%; text-style: bold; }
+        & > .memory--followed { background: $error 30%; }
     }
     """
 
@@ -133,6 +135,8 @@ class MemoryView(LinePane):
         self._per_line = 0
         self._mem_size = 0
         self._row_of_addr: dict[int, int] = {}
+        #: The word a stop or a question was about: its row is marked (None: none).
+        self.followed: int | None = None
 
     def load(self, regions: Mapping[str, tuple[int, int]], mem_size: int) -> None:
         """Take the problem's regions ({name: (start, length)}) and memory size."""
@@ -192,16 +196,37 @@ class MemoryView(LinePane):
         """The row that shows memory word `addr`, or None when it is outside memory."""
         return self._row_of_addr.get(addr)
 
+    def follow(self, addr: int | None) -> None:
+        """Mark the row of memory word `addr` (None: no mark) and scroll it into the middle."""
+        previous, self.followed = self.followed, addr
+        rows = [self._row_of_addr[a] for a in (previous, addr) if a is not None and a in self._row_of_addr]
+        if addr is not None and addr in self._row_of_addr:
+            self.scroll_row_into_view(self._row_of_addr[addr], center=True)
+            self.refresh()
+        else:
+            self.refresh_rows(rows)
+
     def jump_to(self, target: str) -> str | None:
-        """Scroll to an address (`123`, `0x7b`, `m[123]`) or a region name; an error or None."""
+        """Scroll to an address (`123`, `0x7b`, `m[123]`), a region name or a region's
+        element (`values[100]`); an error or None."""
         target = target.strip()
+        name, _, rest = target.partition("[")
         if target in self.regions:
             addr = self.regions[target][0]
+        elif name in self.regions and rest.endswith("]"):
+            start, length = self.regions[name]
+            try:
+                element = int(rest[:-1], 0)
+            except ValueError:
+                return f"{target[:30]!r}: the element must be a number"
+            if not 0 <= element < length:
+                return f"{name} has elements 0..{length - 1}, not {element}"
+            addr = start + element
         else:
             try:
                 addr = int(target.removeprefix("m[").removesuffix("]"), 0)
             except ValueError:
-                return f"no region named {target!r} (give a region or an address)"
+                return f"no region named {target[:30]!r} (give a region, values[i] or an address)"
         index = self.row_of(addr)
         if index is None:
             return f"memory address {addr} is outside 0..{self._mem_size - 1}"
@@ -215,12 +240,21 @@ class MemoryView(LinePane):
         if row.kind == "columns":
             return self._column_titles(width)
         if row.kind == "element":
-            return self._element(row, width)
-        label = f"{row.label:<{LABEL_WIDTH - 1}} "
-        words = word_cells(
-            self.values, row.addr, row.count, self.changed, self.hex_mode, self.style("memory--changed")
-        )
-        return [(label, self.style("memory--label")), *words]
+            cells = self._element(row, width)
+        else:
+            label = f"{row.label:<{LABEL_WIDTH - 1}} "
+            words = word_cells(
+                self.values, row.addr, row.count, self.changed, self.hex_mode, self.style("memory--changed")
+            )
+            cells = [(label, self.style("memory--label")), *words]
+        followed = self.followed
+        if followed is not None and self._row_of_addr.get(followed) == index:
+            mark = self.style("memory--followed")
+            cells = [(text, mark + style if style else mark) for text, style in cells]
+            used = sum(len(text) for text, _ in cells)
+            if used < width:
+                cells.append((" " * (width - used), mark))
+        return cells
 
     def _column_titles(self, width: int) -> Cells:
         w = WORD_WIDTH + 1

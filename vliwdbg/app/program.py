@@ -17,7 +17,7 @@ from textual.cache import LRUCache
 from textual.message import Message
 
 from machine.isa import costs_cycle
-from vliwdbg.app.lines import Cells, LinePane
+from vliwdbg.app.lines import Cells, LinePane, wrap_cells
 
 #: Cells left of the pc that a click toggles the breakpoint in.
 GUTTER = 2
@@ -38,6 +38,7 @@ class ProgramView(LinePane):
         Binding("home", "move_to(0)", "First bundle", show=False),
         Binding("end", "move_to(-1)", "Last bundle", show=False),
         Binding("enter", "describe", "Describe bundle", show=False),
+        Binding("e", "toggle_wrap", "Wrap the next bundle", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -83,6 +84,13 @@ class ProgramView(LinePane):
             super().__init__()
             self.pc = pc
 
+    class Selected(Message):
+        """The user selected bundle `pc` (the bundle pane shows it)."""
+
+        def __init__(self, pc: int) -> None:
+            super().__init__()
+            self.pc = pc
+
     class DescribeBundle(Message):
         """The user asked for the whole text of the bundle at `pc`."""
 
@@ -99,6 +107,10 @@ class ProgramView(LinePane):
         self.current = 0
         self.selected = 0
         self.breakpoints: Mapping[int, bool] = {}
+        #: Whether the next bundle is wrapped over as many rows as its slots need (`e`).
+        self.wrap = False
+        #: The wrapped bundle's pc and its rows (None: every bundle on one row).
+        self._wrapped: tuple[int, list[Cells]] | None = None
 
     def load(self, program: Sequence[Mapping[str, Sequence[object]]], slot_text: SlotText) -> None:
         """Show a new program; `slot_text` names a slot's operands (the session's naming)."""
@@ -111,21 +123,64 @@ class ProgramView(LinePane):
 
     def show(self, pc: int, breakpoints: Mapping[int, bool], *, follow: bool = True) -> None:
         """Mark bundle `pc` as current and the breakpoints (pc -> enabled); follow it if asked.
-        Only the rows whose marks moved are redrawn, unless the breakpoints changed."""
+        Only the rows whose marks moved are redrawn, unless the breakpoints changed or the
+        next bundle is wrapped (then the rows below it move)."""
         touched = {self.current, self.selected, pc}
         self.current = pc
+        breakpoints_changed = breakpoints != self.breakpoints
+        self.breakpoints = breakpoints
+        rewrap = self.wrap and (self._wrapped is None or self._wrapped[0] != pc or breakpoints_changed)
+        if rewrap:
+            self._rewrap()
         if follow:
             self.selected = min(pc, max(0, len(self.program) - 1))
             touched.add(self.selected)
-            self.scroll_row_into_view(self.selected)
-        if breakpoints != self.breakpoints:
-            self.breakpoints = breakpoints
+            self.scroll_row_into_view(self.row_of_pc(self.selected))
+        if breakpoints_changed or rewrap:
             self.refresh()
         else:
-            self.refresh_rows(touched)
+            self.refresh_rows(self.row_of_pc(p) for p in touched)
+
+    def _rewrap(self) -> None:
+        """Wrap the next bundle to the pane's width (or unwrap every bundle)."""
+        width = self.scrollable_content_region.width
+        pc = self.current
+        if not self.wrap or not 0 <= pc < len(self.program) or width <= 0:
+            self._wrapped = None
+        else:
+            self._wrapped = (pc, wrap_cells(self._row_cells(pc), width))
+        self.update_rows()
+
+    def _extra_rows(self) -> int:
+        return 0 if self._wrapped is None else len(self._wrapped[1]) - 1
+
+    def row_of_pc(self, pc: int) -> int:
+        """The (first) row of bundle `pc`."""
+        wrapped = self._wrapped
+        return pc if wrapped is None or pc <= wrapped[0] else pc + self._extra_rows()
+
+    def pc_of_row(self, row: int) -> tuple[int, int]:
+        """The bundle on row `row`, and which of its rows it is."""
+        wrapped = self._wrapped
+        if wrapped is None or row <= wrapped[0]:
+            return row, 0
+        pc, rows = wrapped
+        if row < pc + len(rows):
+            return pc, row - pc
+        return row - len(rows) + 1, 0
+
+    def on_resize(self) -> None:
+        if self.wrap:
+            self._rewrap()
+
+    def action_toggle_wrap(self) -> None:
+        """Show the next bundle whole, wrapped over several rows, or on one row again."""
+        self.wrap = not self.wrap
+        self._rewrap()
+        self.scroll_row_into_view(self.row_of_pc(self.selected))
 
     def row_count(self) -> int:
-        return len(self.program)
+        return len(self.program) + self._extra_rows()
 
     def bundle_body(self, pc: int) -> tuple[tuple[str, str], ...]:
         """The bundle's slots grouped by engine, as (engine, text) pairs; cached by pc."""
@@ -136,7 +191,8 @@ class ProgramView(LinePane):
             for engine, slots in bundle.items():
                 count = len(slots) if isinstance(slots, list | tuple) else 0
                 texts = [self._describe_slot(pc, engine, index) for index in range(count)]
-                parts.append((engine, "; ".join(texts) if texts else "(no slots)"))
+                if texts:  # an engine listed with no slots does nothing: not worth a column
+                    parts.append((engine, "; ".join(texts)))
             body = tuple(parts)
             self._bodies[pc] = body
         return body
@@ -152,7 +208,19 @@ class ProgramView(LinePane):
         except Exception:
             return repr(self.program[pc][engine][index])
 
-    def render_row(self, index: int, width: int) -> Cells:
+    def render_row(self, row: int, width: int) -> Cells:
+        index, part = self.pc_of_row(row)
+        if self._wrapped is not None and index == self._wrapped[0]:
+            return _overlay(self._wrapped[1][part], self.style("program--current"), width)
+        line = _clip(self._row_cells(index), width)
+        if index == self.current:
+            return _overlay(line, self.style("program--current"), width)
+        if index == self.selected and self.has_focus:
+            return _overlay(line, self.style("program--selected"), width)
+        return line
+
+    def _row_cells(self, index: int) -> Cells:
+        """Bundle `index`'s row whole (gutter, pc, every engine's slots), before any cut."""
         bundle = self.program[index]
         enabled = self.breakpoints.get(index)
         if enabled is None:
@@ -180,20 +248,17 @@ class ProgramView(LinePane):
                 (engine + " ", self.style(f"program--{engine}") if engine in COLOURED_ENGINES else None)
             )
             cells.append((text, text_style))
-        line = _clip(cells, width)
-        if index == self.current:
-            return _overlay(line, self.style("program--current"), width)
-        if index == self.selected and self.has_focus:
-            return _overlay(line, self.style("program--selected"), width)
-        return line
+        return cells
 
     def _select(self, pc: int) -> None:
         if not self.program:
             return
         previous = self.selected
         self.selected = max(0, min(pc, len(self.program) - 1))
-        self.scroll_row_into_view(self.selected)
-        self.refresh_rows((previous, self.selected))
+        self.scroll_row_into_view(self.row_of_pc(self.selected))
+        self.refresh_rows((self.row_of_pc(previous), self.row_of_pc(self.selected)))
+        if self.selected != previous:
+            self.post_message(self.Selected(self.selected))
 
     def action_move(self, delta: int) -> None:
         self._select(self.selected + delta)
@@ -222,10 +287,11 @@ class ProgramView(LinePane):
         offset = event.get_content_offset(self)
         if offset is None or not self.program:
             return
-        pc = offset.y + self.scroll_offset.y
-        if not 0 <= pc < len(self.program):
+        row = offset.y + self.scroll_offset.y
+        if not 0 <= row < self.row_count():
             return
-        if offset.x < GUTTER:
+        pc, part = self.pc_of_row(row)
+        if offset.x < GUTTER and part == 0:
             self.post_message(self.BreakpointToggled(pc))
         self._select(pc)
 

@@ -57,9 +57,10 @@ class ScratchView(LinePane):
         "scratch--label",
         "scratch--addr",
         "scratch--changed",
+        "scratch--followed",
     }
 
-    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"scratch--changed"})
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"scratch--changed", "scratch--followed"})
 
     DEFAULT_CSS = """
     ScratchView {
@@ -67,6 +68,7 @@ class ScratchView(LinePane):
         & > .scratch--label { color: $text; }
         & > .scratch--addr { color: $text-muted; }
         & > .scratch--changed { background: $warning 40%; text-style: bold; }
+        & > .scratch--followed { background: $error 30%; }
     }
     """
 
@@ -82,6 +84,8 @@ class ScratchView(LinePane):
         self._layout_key: tuple[int, int, int, int] | None = None
         self._label_width = MAX_LABEL
         self._named_rows: dict[int, list[int]] = {}
+        #: The word a stop or a question was about: its rows are marked (None: none).
+        self.followed: int | None = None
 
     def load(self, scratch_map: Mapping[int, tuple[str, int]]) -> None:
         """Take the kernel's names ({addr: (name, length)}, possibly empty)."""
@@ -125,6 +129,15 @@ class ScratchView(LinePane):
     def rows_of_word(self, addr: int) -> list[int]:
         """Every row that shows scratch word `addr` (its register's row and its address row)."""
         return [*self._named_rows.get(addr, ()), self.row_of(addr)]
+
+    def follow(self, addr: int | None) -> None:
+        """Mark the rows of scratch word `addr` (None: no mark) and scroll to its register's
+        row (or its address row, for an unnamed word)."""
+        self.followed = addr
+        if addr is not None and 0 <= addr < len(self.values):
+            rows = self.rows_of_word(addr)
+            self.scroll_row_into_view(rows[0], center=True)
+        self.refresh()
 
     def on_resize(self) -> None:
         self._layout()
@@ -171,4 +184,11 @@ class ScratchView(LinePane):
         cells += word_cells(
             self.values, row.addr, row.count, self.changed, self.hex_mode, self.style("scratch--changed")
         )
+        followed = self.followed
+        if followed is not None and row.addr <= followed < row.addr + row.count:
+            mark = self.style("scratch--followed")
+            at = 2 + followed - row.addr
+            if at < len(cells):
+                text, style = cells[at]
+                cells[at] = (text, mark + style if style else mark)
         return cells

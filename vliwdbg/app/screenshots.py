@@ -12,19 +12,30 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import cast
 
 from textual.pilot import Pilot
 
+from machine.problem import ProblemSize
 from vliwdbg.app.app import DebuggerApp
+from vliwdbg.app.screens.build import BuildScreen
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "kernels"
 #: A three-lane kernel that forgets to wrap the index (kept with the tests).
-BROKEN_KERNEL = ROOT / "tests" / "fixtures" / "kernels" / "broken_three_lane.py"
+BROKEN_KERNEL = FIXTURES / "broken_three_lane.py"
+#: A fork's dense kernel with no compares whose first fused hash stage multiplies by 4096.
+WRONG_MUL_KERNEL = FIXTURES / "dense_fork" / "wrong_mul" / "perf_takehome.py"
+#: A kernel file whose build never ends.
+HANGING_KERNEL = FIXTURES / "hanging" / "perf_takehome.py"
+#: The seconds the build screen's shot shows (it is taken at a fixed elapsed time).
+BUILD_SHOT_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -36,22 +47,40 @@ class Shot:
     keys: tuple[str, ...] = ()
     commands: tuple[str, ...] = ()
     size: tuple[int, int] = (160, 48)
+    #: A small problem (height, rounds, batch) instead of the default one.
+    problem: tuple[int, int, int] | None = None
+    #: Keys pressed after the commands ran.
+    keys_after: tuple[str, ...] = ()
+    #: The kernel never finishes building: the shot is the build screen.
+    building: bool = False
 
-    def open_app(self) -> DebuggerApp:
-        session = Session.open(self.kernel, RunOptions(debug=self.debug))
+    def _open(self, cancel: Callable[[], bool] | None = None) -> Session:
+        size = ProblemSize() if self.problem is None else ProblemSize(*self.problem)
+        session = Session.open(self.kernel, RunOptions(size, debug=self.debug), cancel=cancel)
         # A shot shows the source lines the map gives, whatever its speed on this machine.
         session.wait_for_source_map()
-        return DebuggerApp(session)
+        return session
+
+    def open_app(self) -> DebuggerApp:
+        if self.building:
+            return DebuggerApp(opener=self._open, kernel=self.kernel)
+        return DebuggerApp(self._open())
 
     async def act(self, pilot: Pilot) -> None:
         """Bring the app to this shot's state, then wait until every pane shows it."""
         app = cast(DebuggerApp, pilot.app)
         app.command_line.cursor_blink = False
+        if self.building:
+            await at_build_screen(app, pilot)
+            return
         await settle(app, pilot)
         await pilot.press(*self.keys)
         for line in self.commands:
             app.submit(line)
         await settle(app, pilot)
+        if self.keys_after:
+            await pilot.press(*self.keys_after)
+            await settle(app, pilot)
 
 
 async def settle(app: DebuggerApp, pilot: Pilot, seconds: float = 60.0) -> None:
@@ -62,6 +91,19 @@ async def settle(app: DebuggerApp, pilot: Pilot, seconds: float = 60.0) -> None:
             return
         await pilot.pause(0.01)
     raise TimeoutError(f"the app was still busy after {seconds} s")
+
+
+async def at_build_screen(app: DebuggerApp, pilot: Pilot, seconds: float = 20.0) -> None:
+    """Wait for the build screen, then show it as at BUILD_SHOT_SECONDS into the build."""
+    for _ in range(int(seconds / 0.01)):
+        screen = app.screen
+        if isinstance(screen, BuildScreen):
+            screen.clock = partial(float, screen.started + BUILD_SHOT_SECONDS)
+            screen.refresh_elapsed()
+            await pilot.pause()
+            return
+        await pilot.pause(0.01)
+    raise TimeoutError(f"no build screen after {seconds} s")
 
 
 SHOTS: tuple[Shot, ...] = (
@@ -87,6 +129,33 @@ SHOTS: tuple[Shot, ...] = (
     ),
     Shot("help", "The help screen (?)", keys=("question_mark",)),
     Shot("narrow", "The narrow layout at 100x30", commands=("step 40",), size=(100, 30)),
+    Shot(
+        "dense-bundle",
+        "The vector kernel at its densest bundle: 23 slots and 6 compares, each with its values",
+        kernel="vector",
+        commands=("goto step 1095",),
+    ),
+    Shot(
+        "output-enlarged",
+        "A long output enlarged to most of the screen (ctrl+o)",
+        kernel="vector",
+        commands=("info bundle 1095",),
+        keys_after=("ctrl+o",),
+    ),
+    Shot(
+        "memory-follows",
+        "A fork's kernel with a wrong hash multiplier: the memory pane follows the divergence to indices[0]",
+        kernel=str(WRONG_MUL_KERNEL),
+        problem=(3, 3, 32),
+        commands=("continue", "continue"),
+    ),
+    Shot(
+        "build",
+        "The build screen while a kernel file builds (escape cancels)",
+        kernel=str(HANGING_KERNEL),
+        building=True,
+        size=(100, 30),
+    ),
 )
 
 

@@ -20,18 +20,26 @@ from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from machine.isa import JUMP_OPS, CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
+from vliwdbg.app.lines import format_word
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.core.reference import reference_report
+from vliwdbg.insight.effects import Word
+from vliwdbg.insight.focus import location_words, stop_words
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable, run_occupancy
 from vliwdbg.insight.served import Served, SourceMap, steps_text
+from vliwdbg.insight.slot_values import SlotValues, bundle_values
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
+
+#: More debug slots than this fold into one line of the bundle pane until opened.
+FOLD_DEBUG_OVER = 8
 
 #: Most steps the run's occupancy may have to catch up on before a snapshot skips it.
 OCCUPANCY_CATCH_UP = 20_000
@@ -58,6 +66,26 @@ class Snapshot:
     total: RunTotal | None = None
     #: The session's program_generation these figures belong to (a load changes it).
     generation: int = 0
+    #: The next bundle's slots with their values (the bundle pane).
+    slots: tuple[SlotLine, ...] = ()
+    #: The words the last stop is about (the memory and scratch panes follow them).
+    focus: tuple[Word, ...] = ()
+    #: Words in hex (`set format hex`) rather than decimal.
+    hex_mode: bool = False
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    """One slot of a bundle for the bundle pane: `alu 2: tmp = a >> b` as `info bundle`
+    writes it, its values (`0 -> 12 · a=5 b=7`), the location it writes (what `info origin`
+    and `why` are asked about) and where in the kernel's source it comes from."""
+
+    engine: str
+    index: int
+    text: str
+    values: str = ""
+    target: str | None = None
+    where: str = ""
 
 
 @dataclass
@@ -71,6 +99,8 @@ class Insight:
     static_cycle: array
     straight: bool
     source_map: SourceMap
+    #: Rows the densest bundle needs in the bundle pane (its slots, compares up to a fold).
+    densest: int = 0
     strips: dict[int, OccupancyStrip] = field(default_factory=dict)
 
 
@@ -112,7 +142,8 @@ class SessionViews:
         return [*self.session.scratch_names, *self.session.regions]
 
     def kernel_name(self) -> str:
-        return self.session.kernel.name
+        kernel = self.session.kernel
+        return kernel_title(kernel.name, kernel.path)
 
     def program_subtitle(self) -> str:
         program = self.session.program
@@ -123,7 +154,7 @@ class SessionViews:
         kernel = self.session.kernel
         problem = self.session.problem
         lines = [
-            f"{kernel.name}: {len(self.session.program):,} bundles; height {problem.height},"
+            f"{self.kernel_name()}: {len(self.session.program):,} bundles; height {problem.height},"
             f" rounds {problem.rounds}, batch {problem.batch_size}, seed {problem.seed}.",
             *kernel.notes,
             "s step · S back · n next cycle · c continue · C reverse · b breakpoint · : command · ? help",
@@ -153,6 +184,7 @@ class SessionViews:
             static_cycle=array("q", accumulate(table.costs, initial=0)),
             straight=straight,
             source_map=SourceMap(program),
+            densest=max(map(_bundle_rows, program), default=0),
         )
         with self._lock:
             if self.session.program is program:
@@ -192,7 +224,74 @@ class SessionViews:
             where=self._where(pc),
             total=self.run_total(),
             generation=self.generation,
+            slots=tuple(self.slot_lines(pc, with_values=True)),
+            focus=stop_words(session),
+            hex_mode=session.word_format == "hex",
         )
+
+    def slot_lines(self, pc: int, *, with_values: bool) -> list[SlotLine]:
+        """Every slot of bundle `pc`, one line each, with the values it reads and writes at
+        the current position when asked (call that only from the thread that runs commands,
+        or when none runs)."""
+        session = self.session
+        if not 0 <= pc < len(session.program):
+            return []
+        hex_mode = session.word_format == "hex"
+        valued = {(v.engine, v.index): v for v in bundle_values(session, pc)} if with_values else {}
+        where = getattr(session, "slot_where", None)
+        lines = []
+        for engine, slots in session.program[pc].items():
+            for index in range(len(slots) if isinstance(slots, list | tuple) else 0):
+                try:
+                    text = session.named_slot(pc, engine, index)
+                except Exception:  # a malformed slot shows as written (it faults when run)
+                    text = repr(slots[index])
+                found = valued.get((engine, index))
+                values = "" if found is None else self._values_text(found, hex_mode)
+                target = None
+                if found is not None and (found.writes or found.reads):
+                    word = found.writes[0].word if found.writes else found.reads[0][0]
+                    target = session.word_name(*word)
+                lines.append(
+                    SlotLine(
+                        engine,
+                        index,
+                        f"{engine} {index}: {text}",
+                        values,
+                        target,
+                        where(pc, engine, index) if where is not None else "",
+                    )
+                )
+        return lines
+
+    def _values_text(self, slot: SlotValues, hex_mode: bool) -> str:
+        """`7 -> 12 · a=5 b=7`: the first word written, before -> after, and the words its
+        value comes from with their values now; a vector op says how many lanes it writes.
+        A slot that writes nothing (a compare) shows the words it reads."""
+
+        def word(value: int) -> str:
+            return format_word(value, hex_mode).strip()
+
+        name = self.session.word_name
+        values = dict(slot.reads)
+        parts = []
+        if slot.writes:
+            first = slot.writes[0]
+            after = "?" if first.after is None else word(first.after)
+            parts.append(f"{word(first.before)} -> {after}")
+            reads = [w for w in first.sources if w in values]
+        else:
+            reads = [w for w, _ in slot.reads]
+        if reads:
+            shown = " ".join(f"{name(*w)}={word(values[w])}" for w in reads[:4])
+            parts.append(shown + (f" +{len(reads) - 4}" if len(reads) > 4 else ""))
+        if len(slot.writes) > 1:
+            parts.append(f"{len(slot.writes)} words")
+        return " · ".join(parts)
+
+    def location_focus(self, text: str) -> tuple[Word, ...]:
+        """The words a location names (for the panes to follow a `why LOC`)."""
+        return location_words(self.session, text)
 
     def _where(self, pc: int) -> str | None:
         """Where the current bundle is in the algorithm, by the kernel's compares:
@@ -313,6 +412,29 @@ class SessionViews:
         """`delete ID` for the pc breakpoints at pc, else `break pc N`."""
         ids = [bp.id for bp in self.session.breakpoints if bp.kind == "pc" and bp.pc == pc]
         return f"delete {' '.join(map(str, ids))}" if ids else f"break pc {pc}"
+
+
+def _bundle_rows(bundle: Mapping[str, object]) -> int:
+    """Rows a bundle takes in the bundle pane: a slot each, more than FOLD_DEBUG_OVER
+    compares folded into one."""
+    rows = debug = 0
+    for engine, slots in bundle.items():
+        count = len(slots) if isinstance(slots, list | tuple) else 0
+        if engine == "debug":
+            debug = count
+        else:
+            rows += count
+    return rows + (debug if debug <= FOLD_DEBUG_OVER else 1)
+
+
+def kernel_title(name: str, path: str | None) -> str:
+    """How titles name a kernel: its name, except that a file called `perf_takehome.py` (as
+    every fork of the take-home calls it) is named by its folder too."""
+    if path:
+        file = PurePath(path)
+        if file.name == "perf_takehome.py" and file.parent.name:
+            return f"{file.parent.name}/{file.name}"
+    return name
 
 
 def _place(served: Served) -> str:

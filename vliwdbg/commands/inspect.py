@@ -242,6 +242,20 @@ def cmd_set_check_stores(session: Session, args: Args) -> Reply:
     return Reply([f"store check: {_STORE_CHECK[session.check_stores]}"])
 
 
+#: What `set format` takes, and how `info program` says it.
+WORD_FORMATS = {"dec": "decimal", "hex": "hex"}
+
+
+def cmd_set_format(session: Session, args: Args) -> Reply:
+    words = args.text.split()
+    if len(words) == 1 and words[0] == "toggle":
+        words = ["dec" if session.word_format == "hex" else "hex"]
+    if len(words) != 1 or words[0] not in WORD_FORMATS:
+        raise CommandError("expected dec, hex or toggle" + (f", got {args.text[:20]!r}" if args.text else ""))
+    session.word_format = words[0]
+    return Reply([f"words are shown in {WORD_FORMATS[words[0]]}"], record=f"set format {words[0]}")
+
+
 ROWS: tuple[Command, ...] = (
     Command(
         "print",
@@ -336,5 +350,12 @@ ROWS: tuple[Command, ...] = (
         "(rcontinue no longer stops at a compare either) and to the analyses' replays.\n"
         "`info program` shows it; a recording replays it as this command.",
         cmd_set_compares,
+    ),
+    Command(
+        "set format",
+        "set format dec|hex|toggle",
+        "how the panes show words: decimal or hex (the x key toggles)",
+        "Only the display changes; print/x still prints one value in hex.",
+        cmd_set_format,
     ),
 )

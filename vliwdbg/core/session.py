@@ -88,6 +88,8 @@ class Session:
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
         self.set_check_stores(options.check_stores)
+        #: How views write words: "dec" or "hex" (`set format`; a load keeps it).
+        self.word_format = "dec"
 
     def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
         """The engine's program, a core at step 0 on the problem, and its empty history."""
@@ -118,16 +120,19 @@ class Session:
         self._start_source_map(kernel)
 
     @classmethod
-    def open(cls, kernel: str | None = None, options: RunOptions | None = None) -> Session:
+    def open(
+        cls, kernel: str | None = None, options: RunOptions | None = None, *, cancel: Cancel | None = None
+    ) -> Session:
         """Build the kernel for the problem's size, generate the problem as the take-home's
-        harness does (the reference runs now, once), and stand at step 0.
-        Raises KernelLoadError."""
+        harness does (the reference runs now, once), and stand at step 0. `cancel` is polled
+        while a kernel file builds (a face that opens in the background lets the user give
+        up on a slow build). Raises KernelLoadError."""
         # Opening makes hundreds of thousands of long-lived containers (program, value trace,
         # prepared bundles); the cyclic collector would scan them again and again for cycles
         # they do not have, about a third of the time.
         options = options or RunOptions()
         with gc_paused():
-            loaded = load_kernel(kernel, options.size)
+            loaded = load_kernel(kernel, options.size, cancel=cancel)
             return cls(loaded, options.size.generate(), options)
 
     # --- the position (EvalContext for expressions) --------------------------------------

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from vliwdbg.commands.console import Console
 from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.core.quoting import clip_path, os_reason
+from vliwdbg.core.session import Session
 from vliwdbg.faces import modes as cli_modes
-from vliwdbg.faces.options import add_common_arguments, open_session
+from vliwdbg.faces.options import add_common_arguments, open_session, run_options
 from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, ScriptError, decode_script, run_script
 
 
@@ -89,11 +90,14 @@ def _run_app(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    session = open_session(args)
-    if session is None:
-        return 2
-    run_app(session, record=args.record)
-    return 0
+
+    def opener(cancel: Callable[[], bool]) -> Session:
+        return Session.open(args.kernel, run_options(args), cancel=cancel)
+
+    status, error = run_app(record=args.record, opener=opener, kernel=args.kernel)
+    if error is not None:
+        print(f"{PROG}: {error}", file=sys.stderr)
+    return status
 
 
 # --- --dap ---------------------------------------------------------------------------------

@@ -375,3 +375,18 @@ def test_trace_to_a_name_the_system_refuses_is_one_line(loop: Session, tmp_path,
     error = loop.execute(f"trace {name}").error
     assert error is not None and error.startswith("trace: cannot write ") and len(error) < 300
     assert list(tmp_path.iterdir()) == []
+
+
+def test_set_format_is_a_recorded_command_the_views_read():
+    from tests.vliwdbg.core_fixtures import session as make_session
+
+    s = make_session([{"alu": [("+", 0, 0, 0)]}])
+    assert s.word_format == "dec"
+    assert s.execute("set format hex").output == ["words are shown in hex"]
+    assert s.word_format == "hex"
+    s.execute("set format toggle")
+    assert s.word_format == "dec"
+    bad = s.execute("set format octal")
+    assert bad.error is not None and "octal" in bad.error and s.word_format == "dec"
+    # A toggle is recorded as what it chose, so a replay ends in the same format.
+    assert s.recorded == ["set format hex", "set format dec"]

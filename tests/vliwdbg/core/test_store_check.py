@@ -325,7 +325,7 @@ def test_info_program_shows_the_setting_and_bad_arguments_change_nothing() -> No
     for bad, error in (
         ("set check-stores", "set check-stores: expected on or off"),
         ("set check-stores yes", "set check-stores: expected on or off, got 'yes'"),
-        ("set check-store on", "set check-store: unknown subcommand; one of check-stores, compares"),
+        ("set check-store on", "set check-store: unknown subcommand; one of check-stores, compares, format"),
     ):
         assert s.execute(bad).error == error
     assert s.check_stores and s.recorded == ["info program"]

@@ -119,14 +119,28 @@ def test_bad_options_are_refused_by_the_parser(capsys) -> None:
 def test_without_replay_the_app_gets_the_session(monkeypatch) -> None:
     seen = {}
 
-    def fake_run_app(session, record=None):
-        seen.update(session=session, record=record)
+    def fake_run_app(session=None, record=None, *, opener, kernel):
+        # The app opens the session itself, behind its build screen.
+        seen.update(session=opener(lambda: False), record=record, kernel=kernel)
+        return 0, None
 
     import vliwdbg.app.app as app_module
 
     monkeypatch.setattr(app_module, "run_app", fake_run_app)
     assert cli.main(["baseline", *SMALL, "--record", "r.txt"]) == 0
     assert seen["session"].kernel.name == "baseline" and seen["record"] == "r.txt"
+    assert seen["kernel"] == "baseline" and seen["session"].problem.height == int(SMALL[1])
+
+
+def test_a_launch_the_app_could_not_open_exits_2_with_its_line(monkeypatch, capsys) -> None:
+    def fake_run_app(session=None, record=None, *, opener, kernel):
+        return 2, "slow.py: the build was cancelled"
+
+    import vliwdbg.app.app as app_module
+
+    monkeypatch.setattr(app_module, "run_app", fake_run_app)
+    assert cli.main(["slow.py", *SMALL]) == 2
+    assert capsys.readouterr().err == "vliwdbg: slow.py: the build was cancelled\n"
 
 
 def test_without_the_app_module_the_error_is_one_line(monkeypatch, capsys) -> None:
