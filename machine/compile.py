@@ -64,6 +64,10 @@ class _Slot:
 LIGHT_SHAPE = 64
 SHAPE_REPEATS = 2
 
+#: The code of every shape generated so far, shared by all compilers (it depends on the
+#: shape alone): a new program object of the same kernel, as a search loop makes, reuses it.
+_SHAPES: dict[tuple, types.CodeType] = {}
+
 
 class BundleCompiler:
     """Compiles bundles for one scratch size and one debug setting; caches code per shape.
@@ -76,7 +80,7 @@ class BundleCompiler:
         self.size = scratch_size
         self.debug = debug
         self.globals = globals_
-        self.shapes: dict[tuple, types.CodeType] = {}
+        self.shapes = _SHAPES
         self._seen: dict[tuple, int] = {}
         #: (engine, slot) -> (function, the copy kept against changes) of one-slot bundles.
         self.by_content: dict[tuple, tuple[Callable, dict]] = {}
@@ -93,7 +97,7 @@ class BundleCompiler:
                 return known
         try:
             if _heavy(bundle, self.debug):
-                return self._compose(bundle, pc)
+                return self.compose(bundle, pc)
             shape, values = self._plan(bundle, pc)
         except Exception:
             return None
@@ -101,7 +105,7 @@ class BundleCompiler:
         if code is None:
             seen = self._seen[shape] = self._seen.get(shape, 0) + 1
             if seen < SHAPE_REPEATS and len(shape) > 2:
-                return self._compose(bundle, pc)
+                return self.compose(bundle, pc)
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:
@@ -110,8 +114,10 @@ class BundleCompiler:
         compiled = self.by_content[content] = (f, {engine: [slot]})
         return compiled
 
-    def _compose(self, bundle: dict, pc: int) -> tuple[Callable, dict] | None:
-        """The bundle composed, or compiled when a slot has no composed form (coreid)."""
+    def compose(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
+        """A function for the bundle at pc composed from shared slot code (no code made for
+        it), or compiled when a slot has no composed form (coreid), and the copy it was made
+        from; None when it must stay interpreted."""
         try:
             return self._composer.compose(bundle, pc), copy_bundle(bundle)
         except compose.Uncomposable:

@@ -2,18 +2,19 @@
 
 Each prepared program keeps a dispatch table per debug setting: one callable per pc,
 `f(pc, scratch, mem, core) -> next pc`. A bundle starts out interpreted
-(`machine.interp`); the second time it runs it is compiled (`machine.compile`: straight-line
-code shared by the bundles of a light shape, or for a dense bundle, a runner over shared
-slot functions from `machine.compose`). So a straight-line kernel's first run costs no
-preparation, its second run about one more first run, and every later run, and every loop,
-runs compiled. Any exception from a
-bundle means it faults: `machine.diagnose` then names the exact fault against the unchanged
-state, which no bundle touches before it is sure to complete.
+(`machine.interp`); a loop's is compiled the second time it runs (`machine.compile`:
+straight-line code shared by the bundles of a light shape, or for a dense bundle, a runner
+over shared slot functions from `machine.compose`), and a program run again has its bigger
+bundles compiled a share at a time over its next runs (see `_Table`), so no run pays for
+all of it at once. Any exception from a bundle means it faults: `machine.diagnose` then
+names the exact fault against the unchanged state, which no bundle touches before it is
+sure to complete.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -251,20 +252,25 @@ def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
 class _Table:
     """The dispatch table of one prepared program for one debug setting.
 
-    Every entry starts as `first`, which interprets the bundle and marks it seen; a bundle
-    seen again is compiled (see `machine.compile`); a bundle that cannot be compiled (a
-    static fault, an unusual form) stays interpreted.
+    Every entry starts as `first`, which interprets the bundle and notes which run (a
+    `Core`) saw it. What happens when the bundle comes again depends on what earned it:
 
-    A one-slot bundle seen again first looks for a function made for an equal bundle: a
-    scalar kernel repeats its slots at many pcs (the baseline kernel runs 147,734 such
-    bundles with 541 distinct slots), and that lookup, made right here, is most of what a
-    straight-line kernel's second run pays.
+    - again in the same run, a loop: it is compiled (`machine.compile`), since a loop body
+      runs many times; a one-slot bundle first looks for a function made for an equal one.
+    - again in a later run, a program run again: a one-slot bundle stays interpreted (its
+      interpretation costs about what a call of compiled code does, so making code would
+      cost that run more than all later runs win back); a bigger one is compiled as a loop's
+      would be (a light bundle gets code by shape, a dense one is composed from slot code
+      shared by equal slots), but not all at once: a run compiles one such bundle for every
+      `_PROMOTE_COST` it interprets again (the table's `credit`). Making a bundle's code costs
+      a few interpretations of it, so this spreads the work over the program's next few
+      runs, and none of them costs much more than its first.
+    - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
-    With compares off, a debug-only bundle is free whatever its slots, so its second visit
-    gives it the one shared `free` function (see `Prepared.keep_debug_only`): a
-    kernel's compares all differ (49,152 of the baseline's 196,887 bundles), and compiling
-    each, with a full copy kept against changes, would cost more than the rest of a second
-    run.
+    With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
+    once, and a loop's gives it the one shared `free` function (see
+    `Prepared.keep_debug_only`): a kernel's compares all differ, and compiling each, with a
+    full copy kept against changes, would cost more than it saves.
     """
 
     def __init__(self, prepared: Prepared, debug: bool) -> None:
@@ -280,6 +286,10 @@ class _Table:
         keep_debug_only = prepared.keep_debug_only
         keep = prepared.keep
         by_content = self.compiler.by_content
+        #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
+        seen = [0] * len(program)
+        #: Bundles of earlier runs interpreted again, less `_PROMOTE_COST` per one compiled.
+        credit = [0]
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
             sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
@@ -295,11 +305,19 @@ class _Table:
 
         def first(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
+            last = seen[pc]
+            if last:
+                if last == k.run_id:
+                    return loop(pc, s, m, k)
+                if len(bundle) != 1 and type(bundle) is dict:
+                    if credit[0] >= _PROMOTE_COST:
+                        credit[0] -= _PROMOTE_COST
+                        return self.promote(pc)(pc, s, m, k)
+                    credit[0] += 1
+            seen[pc] = k.run_id
             if len(bundle) != 1:
-                code[pc] = again
                 return interpreted(pc, s, m, k)
             ((engine, slots),) = bundle.items()
-            code[pc] = again
             if engine == "debug" and not debug:
                 k.free_steps += 1
                 return pc + 1
@@ -320,7 +338,7 @@ class _Table:
                 return _control(value, pc, k)
             return pc + 1
 
-        def again(pc: int, s: list[int], m: list[int], k: Core) -> int:
+        def loop(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
             if type(bundle) is dict and len(bundle) == 1:
                 ((engine, slots),) = bundle.items()
@@ -344,7 +362,7 @@ class _Table:
             return pc + 1
 
         self.interpreted = interpreted
-        self.fresh = (first, again)
+        self.first = first
         self.code.extend([first] * len(program))
 
     def promote(self, pc: int) -> Callable:
@@ -359,9 +377,9 @@ class _Table:
         return f
 
     def compile_all(self) -> None:
-        code, fresh = self.code, self.fresh
+        code, first = self.code, self.first
         for pc in range(len(code)):
-            if code[pc] in fresh:
+            if code[pc] is first:
                 self.promote(pc)
 
 
@@ -424,6 +442,9 @@ class Core:
         #: Bundles executed that cost no cycle (debug-only or empty); the run loop counts
         #: cycles as steps minus these, so the common bundle does no cycle bookkeeping.
         self.free_steps = 0
+        #: Tells this core's visits from another's: a bundle seen again by the same core is
+        #: a loop's, by another core the program's next run (see `_Table`).
+        self.run_id = next(_RUN_IDS)
 
     # ---- one bundle
 
@@ -660,6 +681,9 @@ class Core:
 
 
 _FOREVER = 1 << 62
+_RUN_IDS = itertools.count(1)
+#: Bundles of an earlier run interpreted again for each one composed (see `_Table`).
+_PROMOTE_COST = 3
 
 
 class _RunFault(Exception):

@@ -59,15 +59,45 @@ def test_an_operand_equal_to_an_int_is_not_one():
     assert fault is not None and fault.pc == 4
 
 
-def test_equal_one_slot_bundles_share_their_code_and_still_run_exactly():
+def test_equal_one_slot_bundles_of_a_loop_share_their_code_and_still_run_exactly():
     program = [{"load": [("const", i, 3 * i + 1)]} for i in range(8)]
+    program += [{"load": [("const", 12, 2)]}, {"load": [("const", 13, 1)]}]
+    top = len(program)
     program += [{"alu": [("*", 9, i % 4, (i + 1) % 4)]} for i in range(40)]
     program += [{"store": [("store", 0, 9)]}, {"flow": [("add_imm", 10, 9, -7)]}] * 5
+    program += [{"alu": [("-", 12, 12, 13)]}, {"flow": [("cond_jump", 12, top)]}]
     assert_every_run_matches(program, [0] * 16)
     prepared = Prepared(program)
-    engine_runs(prepared, [0] * 16, times=2)
+    engine_runs(prepared, [0] * 16, times=1)
     compiler = prepared.table(True).compiler
     assert 0 < len(compiler.by_content) < 20
+
+
+def test_a_program_run_again_compiles_its_big_bundles_a_share_a_run_and_interprets_one_slot_ones():
+    program = [{"load": [("const", i, 3 * i + 1)]} for i in range(8)]
+    program += [{"alu": [("+", 9, 1, 2), ("*", 10, 3, i)], "load": [("const", 11, 5)]} for i in range(12)]
+    program += [{"store": [("store", 0, 9)]}]
+    prepared = Prepared(program)
+    table = prepared.table(True)
+    engine_runs(prepared, [0] * 16, times=1)
+    assert all(f is table.first for f in table.code)
+    promoted = []
+    for _ in range(20):
+        engine_runs(prepared, [0] * 16, times=1)
+        promoted.append(sum(f is not table.first for f in table.code[8:20]))
+    assert 0 < promoted[0] < 12  # a share only, in the second run
+    assert promoted == sorted(promoted) and promoted[-1] == 12
+    assert all(f is table.first for f in table.code[:8] + table.code[-1:])
+    assert_every_run_matches(program, [0] * 16)
+
+
+def test_a_composed_slot_is_not_shared_with_its_float_twin():
+    pair = {"alu": [("+", 1, 2, 2), ("+", 3, 2, 2)]}
+    twin = {"alu": [("+", 1.0, 2, 2), ("+", 3, 2, 2)]}
+    program = [{"load": [("const", 2, 5)]}, pair, pair, twin]
+    assert_every_run_matches(program, [0] * 8)
+    _, fault = literal_run(program, [0] * 8)
+    assert fault is not None and fault.pc == 3
 
 
 @pytest.mark.parametrize("debug", [False, True])
@@ -87,7 +117,11 @@ def test_debug_only_bundles_are_free_and_a_change_to_them_is_noticed(debug):
     if not debug:
         assert prepare(program) is prepared
     program[3]["alu"] = [("+", 1, 0, 0)]
-    assert prepare(program) is not prepared
+    # Kept only if nothing was made from the old bundle (interpreted, it is read afresh).
+    again = prepare(program)
+    lit, fault = literal_run(program, [0] * 4, value_trace=trace, enable_debug=debug)
+    expected = (state_of(lit), fault_of(fault))
+    assert engine_runs(again, [0] * 4, times=3, value_trace=trace, enable_debug=debug) == [expected] * 3
     assert_every_run_matches(program, [0] * 4, value_trace=trace, enable_debug=debug)
     program[2] = {"load": [("const", 0, 7)]}
     assert_every_run_matches(program, [0] * 4, value_trace=trace, enable_debug=debug)
@@ -165,6 +199,7 @@ def test_a_compare_compiled_with_compares_on_stays_guarded_after_running_with_th
     trace = {("k", 0): 0, ("k", 1): 9}
     program = [{"debug": [("compare", 0, ("k", 0))]}, {"load": [("const", 0, 9)]}]
     prepared = prepare(program)
+    prepared.compile_all(True)
     engine_runs(prepared, [0] * 4, times=2, value_trace=trace)
     engine_runs(prepared, [0] * 4, times=2, value_trace=trace, enable_debug=False)
     program[0]["debug"][0] = ("compare", 0, ("k", 1))
