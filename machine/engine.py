@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from time import perf_counter
 
 from machine import interp
 from machine.access import AccessIndex, touches
@@ -261,10 +262,10 @@ class _Table:
       interpretation costs about what a call of compiled code does, so making code would
       cost that run more than all later runs win back); a bigger one is compiled as a loop's
       would be (a light bundle gets code by shape, a dense one is composed from slot code
-      shared by equal slots), but not all at once: a run compiles one such bundle for every
-      `_PROMOTE_COST` it interprets again (the table's `credit`). Making a bundle's code costs
-      a few interpretations of it, so this spreads the work over the program's next few
-      runs, and none of them costs much more than its first.
+      shared by equal slots), but not all at once: a run spends at most `_SHARE` of its time
+      on it (`Core.compiling` against the time since `Core.started`), interpreting the
+      rest once more. Making a bundle's code costs a few interpretations of it, so the work
+      is spread over the program's next runs and none costs much more than its first.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -288,8 +289,6 @@ class _Table:
         by_content = self.compiler.by_content
         #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
         seen = [0] * len(program)
-        #: Bundles of earlier runs interpreted again, less `_PROMOTE_COST` per one compiled.
-        credit = [0]
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
             sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
@@ -310,10 +309,11 @@ class _Table:
                 if last == k.run_id:
                     return loop(pc, s, m, k)
                 if len(bundle) != 1 and type(bundle) is dict:
-                    if credit[0] >= _PROMOTE_COST:
-                        credit[0] -= _PROMOTE_COST
-                        return self.promote(pc)(pc, s, m, k)
-                    credit[0] += 1
+                    now = perf_counter()
+                    if k.compiling <= (now - k.started) * _SHARE:
+                        f = self.promote(pc)
+                        k.compiling += perf_counter() - now
+                        return f(pc, s, m, k)
             seen[pc] = k.run_id
             if len(bundle) != 1:
                 return interpreted(pc, s, m, k)
@@ -445,6 +445,9 @@ class Core:
         #: Tells this core's visits from another's: a bundle seen again by the same core is
         #: a loop's, by another core the program's next run (see `_Table`).
         self.run_id = next(_RUN_IDS)
+        #: When the current run started and the seconds it spent compiling since (`_Table`).
+        self.started = perf_counter()
+        self.compiling = 0.0
 
     # ---- one bundle
 
@@ -536,6 +539,8 @@ class Core:
         (run alone, recording its writes) or read one (checked on the state before it)."""
         limit = spec.max_steps if spec.max_steps is not None else _FOREVER
         n_bundles = len(self.program)
+        self.started = perf_counter()
+        self.compiling = 0.0
         pcs = spec.pcs
         stops, writers, readers = self.prepared.stop_pcs(spec)
         stepwise = spec.predicate is not None
@@ -682,8 +687,8 @@ class Core:
 
 _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
-#: Bundles of an earlier run interpreted again for each one composed (see `_Table`).
-_PROMOTE_COST = 3
+#: The share of a run's time it may spend compiling bundles of earlier runs (see `_Table`).
+_SHARE = 0.15
 
 
 class _RunFault(Exception):

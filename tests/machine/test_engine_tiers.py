@@ -73,7 +73,7 @@ def test_equal_one_slot_bundles_of_a_loop_share_their_code_and_still_run_exactly
     assert 0 < len(compiler.by_content) < 20
 
 
-def test_a_program_run_again_compiles_its_big_bundles_a_share_a_run_and_interprets_one_slot_ones():
+def test_a_program_run_again_compiles_its_big_bundles_over_its_next_runs_not_its_one_slot_ones():
     program = [{"load": [("const", i, 3 * i + 1)]} for i in range(8)]
     program += [{"alu": [("+", 9, 1, 2), ("*", 10, 3, i)], "load": [("const", 11, 5)]} for i in range(12)]
     program += [{"store": [("store", 0, 9)]}]
@@ -82,10 +82,9 @@ def test_a_program_run_again_compiles_its_big_bundles_a_share_a_run_and_interpre
     engine_runs(prepared, [0] * 16, times=1)
     assert all(f is table.first for f in table.code)
     promoted = []
-    for _ in range(20):
+    for _ in range(40):
         engine_runs(prepared, [0] * 16, times=1)
         promoted.append(sum(f is not table.first for f in table.code[8:20]))
-    assert 0 < promoted[0] < 12  # a share only, in the second run
     assert promoted == sorted(promoted) and promoted[-1] == 12
     assert all(f is table.first for f in table.code[:8] + table.code[-1:])
     assert_every_run_matches(program, [0] * 16)
