@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from machine.engine import Core, StopSpec
+from vliwdbg.commands.console import Console
 from vliwdbg.core.history import DEFAULT_INTERVAL
 from vliwdbg.core.session import Session
 
@@ -51,7 +52,7 @@ def recorded_continue(session: Session, polled: bool = False) -> float:
     every millisecond."""
     cancel = (lambda: False) if polled else None
     t0 = time.perf_counter()
-    while session.execute("continue", cancel=cancel).stop.kind == "pause":
+    while Console(session).run("continue", cancel=cancel).stop.kind == "pause":
         pass
     return time.perf_counter() - t0
 
@@ -59,9 +60,9 @@ def recorded_continue(session: Session, polled: bool = False) -> float:
 def latencies(session: Session, command: str, positions: list[int]) -> list[float]:
     out = []
     for position in positions:
-        session.execute(f"goto step {position}")
+        Console(session).run(f"goto step {position}")
         t0 = time.perf_counter()
-        result = session.execute(
+        result = Console(session).run(
             command.format(
                 step=random.randrange(session.timeline.frontier), cycle=random.randrange(session.cycle)
             )
@@ -116,21 +117,21 @@ def main() -> None:
     show("back 1", latencies(fresh, "back", positions))
     show("goto step (random)", latencies(fresh, "goto step {step}", positions))
     show("goto cycle (random)", latencies(fresh, "goto cycle {cycle}", positions))
-    fresh.execute("watch values[3]")
+    Console(fresh).run("watch values[3]")
     t0 = time.perf_counter()
-    fresh.execute("back")
+    Console(fresh).run("back")
     print(
         f"first watched move (the engine builds its access index): {(time.perf_counter() - t0) * 1000:.0f} ms"
     )
     show("back 1, watching values[3]", latencies(fresh, "back", positions[: args.samples // 3]))
 
-    fresh.execute("delete")
-    fresh.execute("watch forest[0]")
+    Console(fresh).run("delete")
+    Console(fresh).run("watch forest[0]")
     end = fresh.timeline.frontier
     for label, start, command in (("continue", 19, "continue"), ("rcontinue", end, "rcontinue")):
-        fresh.execute(f"goto step {start}")
+        Console(fresh).run(f"goto step {start}")
         t0 = time.perf_counter()
-        stop = fresh.execute(command).stop
+        stop = Console(fresh).run(command).stop
         seconds = time.perf_counter() - t0
         print(f"{label} over the whole run, watching a word never written: {seconds:.2f} s (to {stop.kind})")
 

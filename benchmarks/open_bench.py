@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vliwdbg.commands.console import Console
 from vliwdbg.core.session import Session
 
 
@@ -41,8 +42,8 @@ def once(name: str, warm: bool) -> dict[str, float]:
     figures = {"open": opened, "kernel build": build, "rest of open": opened - build}
     if warm:
         figures["warm_up"], _ = timed(session.warm_up)
-    figures["first step"], _ = timed(lambda: session.execute("step"))
-    figures["second step"], _ = timed(lambda: session.execute("step"))
+    figures["first step"], _ = timed(lambda: Console(session).run("step"))
+    figures["second step"], _ = timed(lambda: Console(session).run("step"))
     return figures
 
 

@@ -17,19 +17,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from vliwdbg.commands.console import Console
 from vliwdbg.core.session import Session
 
 
 def to_the_end(session: Session) -> tuple[float, str]:
     t0 = time.perf_counter()
-    while (stop := session.execute("continue").stop).kind == "pause":
+    while (stop := Console(session).run("continue").stop).kind == "pause":
         pass
     return time.perf_counter() - t0, stop.kind
 
 
 def back_to_the_start(session: Session) -> float:
     t0 = time.perf_counter()
-    while session.execute("rcontinue").stop.kind == "pause":
+    while Console(session).run("rcontinue").stop.kind == "pause":
         pass
     return time.perf_counter() - t0
 

@@ -14,8 +14,8 @@ while its constants are emitted; a final pause closes the program.
 
 from __future__ import annotations
 
-from kernels.gc_pause import gc_paused
 from machine import HASH_STAGES, SCRATCH_SIZE, DebugInfo
+from machine.gc_pause import gc_paused
 from machine.problem import HEADER_NAMES
 
 

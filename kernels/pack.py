@@ -46,7 +46,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import NamedTuple
 
-from machine.isa import ALU_OPS, MEMORY_ACCESS, OPERAND_ROLES, SCRATCH_SIZE, SLOT_LIMITS, VLEN
+from machine.isa import ALU_OPS, CONTROL_OPS, MEMORY_ACCESS, OPERAND_ROLES, SCRATCH_SIZE, SLOT_LIMITS, VLEN
 
 #: The region a load or store is taken to touch when `add` is given none: all of memory.
 ALL_MEMORY = "memory"
@@ -56,7 +56,6 @@ ALL_MEMORY = "memory"
 READS_OLD = ("comment", "lint: reads-old")
 
 #: Flow ops that change pc or state; only `barrier` places them.
-CONTROL_OPS = frozenset({"halt", "pause", "cond_jump", "cond_jump_rel", "jump", "jump_indirect"})
 
 _ENGINE_ORDER = (*SLOT_LIMITS, "debug")
 _ALU_OPS = frozenset(ALU_OPS)

@@ -41,9 +41,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kernels.gc_pause import gc_paused
 from kernels.pack import Packer
 from machine import HASH_STAGES, SCRATCH_SIZE, DebugInfo
+from machine.gc_pause import gc_paused
 from machine.problem import HEADER_NAMES
 
 LANE_NAMES = ("a", "b", "c")

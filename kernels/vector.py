@@ -44,9 +44,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kernels.gc_pause import gc_paused
 from kernels.vector_schedule import Op, block, schedule
 from machine import HASH_STAGES, SCRATCH_SIZE, VLEN, DebugInfo
+from machine.gc_pause import gc_paused
 
 #: The deepest tree level picked from scratch with vselect rather than gathered from memory.
 SELECT_DEPTH = 3

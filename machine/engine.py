@@ -16,8 +16,7 @@ from __future__ import annotations
 import gc
 import itertools
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from time import perf_counter
 
@@ -27,6 +26,7 @@ from machine.check import Finding, check_program
 from machine.compile import BundleCompiler, code_globals, content_key
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
+from machine.gc_pause import gc_paused
 from machine.isa import MASK, SCRATCH_SIZE, CoreState
 
 __all__ = [
@@ -141,13 +141,13 @@ class Prepared:
     def compile_all(self, debug: bool = True) -> None:
         """Compile every bundle that can be, now: a program about to be run many times (a
         debugger's, a benchmark's) skips its interpreted first run."""
-        with _collector_paused():
+        with gc_paused():
             self.table(debug).compile_all()
 
     def access_index(self) -> AccessIndex:
         """Which bundles may touch which words (made on first use, for watchpoints)."""
         if self._access is None:
-            with _collector_paused():
+            with gc_paused():
                 self._access = AccessIndex(self.program)
         return self._access
 
@@ -208,19 +208,6 @@ class Prepared:
         self._findings = None
         self._access = None
         self._stop_pcs = None
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector during a bulk build: it makes hundreds of thousands
-    of objects and no garbage cycles, and each full collection would walk them all."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _CACHE: dict[tuple[int, int], Prepared] = {}

@@ -24,10 +24,26 @@ SLOT_LIMITS: dict[str, int] = {
     "debug": 64,
 }
 
+#: The engine whose slots cost nothing: a bundle of only debug slots takes no cycle.
+FREE_ENGINE = "debug"
+
 #: Engines in the order the trace writer numbers their threads (debug makes no events).
 TRACE_ENGINES: tuple[str, ...] = ("alu", "valu", "load", "store", "flow")
 
 ALU_OPS: tuple[str, ...] = ("+", "-", "*", "//", "cdiv", "^", "&", "|", "<<", ">>", "%", "<", "==")
+
+
+#: Flow ops that may send the pc anywhere but the next bundle.
+JUMP_OPS: frozenset[str] = frozenset({"jump", "cond_jump", "cond_jump_rel", "jump_indirect"})
+#: Flow ops that end straight-line order: the jumps, and halt and pause (kernels mark the
+#: harness's phases with pauses).
+CONTROL_OPS: frozenset[str] = JUMP_OPS | {"halt", "pause"}
+
+
+def costs_cycle(bundle: dict) -> bool:
+    """Whether running this bundle advances the cycle count: it has a slot of any engine
+    but debug (an empty bundle costs nothing either)."""
+    return any(engine != FREE_ENGINE for engine in bundle)
 
 
 class CoreState(IntEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from machine.faults import CompareFault, MachineFault
-from machine.isa import SCRATCH_SIZE, SLOT_LIMITS, VLEN, CoreState, alu, slot_arity
+from machine.isa import SCRATCH_SIZE, SLOT_LIMITS, VLEN, CoreState, alu, costs_cycle, slot_arity
 
 
 class LiteralMachine:
@@ -83,7 +83,7 @@ class LiteralMachine:
         self.trace_buf.extend(ex.traced)
         self.pc = ex.next_pc
         self.state = ex.next_state
-        if any(engine != "debug" for engine in bundle):
+        if costs_cycle(bundle):
             self.cycle += 1
 
 

@@ -62,6 +62,34 @@ def myhash_traced(a: int, trace: dict, round: int, batch_i: int) -> int:
     return a
 
 
+def nodes_of_height(height: int) -> int:
+    """How many nodes a perfect binary tree of this height has (a lone root is height 0)."""
+    return 2 ** (height + 1) - 1
+
+
+@dataclass(frozen=True)
+class ProblemSize:
+    """The problem's shape and seed, with the take-home's defaults: the one value that goes
+    from the command line to the loader (as `build_kernel`'s arguments), the session and the
+    build cache."""
+
+    height: int = 10
+    rounds: int = 16
+    batch_size: int = 256
+    seed: int = 123
+
+    @property
+    def n_nodes(self) -> int:
+        return nodes_of_height(self.height)
+
+    def build_args(self) -> tuple[int, int, int, int]:
+        """`build_kernel`'s positional arguments: forest height, n_nodes, batch size, rounds."""
+        return (self.height, self.n_nodes, self.batch_size, self.rounds)
+
+    def generate(self) -> Problem:
+        return make_problem(self.height, self.rounds, self.batch_size, self.seed)
+
+
 @dataclass
 class Tree:
     """A perfect binary tree of node values, stored in breadth-first order."""
@@ -71,8 +99,7 @@ class Tree:
 
     @staticmethod
     def generate(height: int) -> Tree:
-        n_nodes = 2 ** (height + 1) - 1
-        return Tree(height, [random.randint(0, 2**30 - 1) for _ in range(n_nodes)])
+        return Tree(height, [random.randint(0, 2**30 - 1) for _ in range(nodes_of_height(height))])
 
 
 @dataclass
@@ -164,6 +191,10 @@ class Problem:
     @property
     def n_nodes(self) -> int:
         return len(self.tree.values)
+
+    @property
+    def size(self) -> ProblemSize:
+        return ProblemSize(self.height, self.rounds, self.batch_size, self.seed)
 
     @property
     def regions(self) -> dict[str, tuple[int, int]]:

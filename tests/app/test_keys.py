@@ -16,19 +16,22 @@ from textual.command import CommandList
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from machine.problem import ProblemSize
 from tests.app.waits import settle, until
+from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.command_line import CommandLine
 from vliwdbg.app.program import ProgramView
 from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.help import HelpScreen
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 SIZE = (160, 48)
 
 
 def small_session() -> Session:
-    return Session.open(None, height=3, rounds=2, batch=5)
+    return Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
 
 
 def log_text(app: DebuggerApp) -> str:
@@ -48,7 +51,7 @@ async def test_step_back_and_next_keys_run_commands():
         await pilot.press("n")
         await settle(app, pilot)
         assert session.cycle == 2
-        assert session.recorded == ["step", "step", "back", "next"]
+        assert app.command_console.recorded == ["step", "step", "back", "next"]
         assert app.program_pane.current == session.pc
         assert "(vliwdbg) back" in log_text(app)
 
@@ -64,7 +67,7 @@ async def test_continue_and_reverse_continue_keys():
         await pilot.press("C")
         await settle(app, pilot)
         assert session.step == 0
-        assert session.recorded == ["continue", "rcontinue"]
+        assert app.command_console.recorded == ["continue", "rcontinue"]
 
 
 async def test_b_toggles_a_breakpoint_on_the_selected_bundle_and_t_runs_to_it():
@@ -81,7 +84,7 @@ async def test_b_toggles_a_breakpoint_on_the_selected_bundle_and_t_runs_to_it():
         await pilot.press("down", "down", "t")
         await settle(app, pilot)
         assert session.pc == 5 and session.breakpoints == []
-        assert session.recorded == ["break pc 3", "delete 1", "advance 5"]
+        assert app.command_console.recorded == ["break pc 3", "delete 1", "advance 5"]
 
 
 async def test_clicks_select_a_bundle_and_toggle_its_breakpoint_in_the_gutter():
@@ -93,7 +96,7 @@ async def test_clicks_select_a_bundle_and_toggle_its_breakpoint_in_the_gutter():
         await pilot.click(ProgramView, offset=(1, 2))
         await settle(app, pilot)
         assert [bp.pc for bp in session.breakpoints] == [1]
-        assert session.recorded == ["break pc 1"]
+        assert app.command_console.recorded == ["break pc 1"]
 
 
 async def test_g_opens_goto_and_the_command_line_runs_it():
@@ -106,7 +109,7 @@ async def test_g_opens_goto_and_the_command_line_runs_it():
         await settle(app, pilot)
         assert session.cycle == 4
         assert app.focused is app.program_pane
-        assert session.recorded == ["goto cycle 4"]
+        assert app.command_console.recorded == ["goto cycle 4"]
 
 
 async def test_x_switches_scratch_and_memory_to_hex():
@@ -119,7 +122,7 @@ async def test_x_switches_scratch_and_memory_to_hex():
         assert "0x00000000" in scratch.render_line(1).text
         await pilot.press("x")
         assert not scratch.hex_mode
-        assert session.recorded == []
+        assert app.command_console.recorded == []
 
 
 async def test_command_line_history_completion_and_errors():
@@ -146,7 +149,7 @@ async def test_command_line_history_completion_and_errors():
         assert line.value == "info scratch "
         await pilot.press("escape")
         assert app.focused is app.program_pane and line.value == ""
-        assert session.recorded == ["print pc + 41"]
+        assert app.command_console.recorded == ["print pc + 41"]
 
 
 async def test_keys_typed_in_one_burst_after_colon_land_on_the_command_line():
@@ -156,7 +159,7 @@ async def test_keys_typed_in_one_burst_after_colon_land_on_the_command_line():
         for key, character in [("colon", ":"), ("s", "s"), ("t", "t"), ("e", "e"), ("p", "p")]:
             app.post_message(events.Key(key, character))
         await until(pilot, lambda: app.command_line.value == "step")
-        assert session.recorded == [] and app.focused is app.command_line
+        assert app.command_console.recorded == [] and app.focused is app.command_line
 
 
 async def test_the_narrow_footer_shows_every_key_in_100_columns():
@@ -192,7 +195,7 @@ async def test_palette_offers_every_command_and_runs_one():
         )
         await pilot.press("enter")
         await settle(app, pilot)
-        assert session.recorded == ["rcontinue"]
+        assert app.command_console.recorded == ["rcontinue"]
 
 
 async def test_j_jumps_the_memory_pane_to_an_address():
@@ -239,7 +242,7 @@ def runaway_kernel(tmp_path_factory) -> str:
 
 
 async def test_escape_interrupts_a_long_continue_and_back_steps_from_there(runaway_kernel: str):
-    session = Session.open(runaway_kernel, height=1, rounds=1, batch=1)
+    session = Driven.open(runaway_kernel, RunOptions(ProblemSize(height=1, rounds=1, batch_size=1)))
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
@@ -272,4 +275,4 @@ async def test_load_puts_the_new_program_in_every_pane():
         assert str(app.query_one("#status-position").render()).startswith(" baseline ")
         await pilot.press("s")
         await settle(app, pilot)
-        assert session.recorded == ["step", "step", "load baseline", "step"]
+        assert app.command_console.recorded == ["step", "step", "load baseline", "step"]

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from machine.problem import ProblemSize
 from tests.app.waits import settle
+from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app import app as app_module
 from vliwdbg.app.app import DebuggerApp
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.app.views import SessionViews
-from vliwdbg.core.session import Session
+from vliwdbg.core.options import RunOptions
 
 
 @pytest.fixture
 def views() -> SessionViews:
-    views = SessionViews(Session.open(None, height=3, rounds=2, batch=5))
+    views = SessionViews(Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5))))
     views.prepare_insight()
     return views
 
@@ -53,7 +55,7 @@ class KernelBuilder:
 def test_a_fault_shows_in_the_state_and_leaves_no_total(tmp_path):
     kernel = tmp_path / "faulty.py"
     kernel.write_text(FAULTY)
-    views = SessionViews(Session.open(str(kernel), height=1, rounds=1, batch=1))
+    views = SessionViews(Driven.open(str(kernel), RunOptions(ProblemSize(height=1, rounds=1, batch_size=1))))
     views.session.execute("continue")
     snapshot = views.snapshot()
     assert snapshot.state == "faulted" and snapshot.total == RunTotal(1, "fault")
@@ -105,14 +107,14 @@ def test_run_fraction_and_total_are_known_once_the_end_has_been_reached(views: S
 
 
 async def test_a_core_error_is_logged_and_the_app_goes_on(monkeypatch):
-    session = Session.open(None, height=3, rounds=2, batch=5)
+    session = Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
     app = DebuggerApp(session)
 
     def broken(line, **_):
         raise RuntimeError("the core tripped")
 
     async with app.run_test(size=(160, 48)) as pilot:
-        monkeypatch.setattr(session, "execute", broken)
+        monkeypatch.setattr(app.command_console, "run", broken)
         await pilot.press("s")
         await settle(app, pilot)
         assert "internal error in 'step': RuntimeError: the core tripped" in app.log_pane.lines[-1]
@@ -126,12 +128,12 @@ def test_run_app_takes_the_open_session_out_of_collections_before_the_first_fram
     calls: list[str] = []
     monkeypatch.setattr(app_module.gc, "freeze", lambda: calls.append("freeze"))
     monkeypatch.setattr(DebuggerApp, "run", lambda self: calls.append("run"))
-    app_module.run_app(Session.open(None, height=1, rounds=1, batch=1))
+    app_module.run_app(Driven.open(None, RunOptions(ProblemSize(height=1, rounds=1, batch_size=1))))
     assert calls == ["freeze", "run"]
 
 
 async def test_the_session_warms_up_after_the_first_screen(monkeypatch):
-    session = Session.open(None, height=3, rounds=2, batch=5)
+    session = Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=5)))
     warmed: list[int] = []
     monkeypatch.setattr(session, "warm_up", lambda: warmed.append(session.step))
     app = DebuggerApp(session)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from machine.isa import CoreState
 from machine.literal import LiteralMachine
 from machine.problem import Problem, make_problem
+from vliwdbg.commands.console import CommandResult, Console
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.loading.loader import LoadedKernel
 
@@ -63,6 +65,26 @@ def kernel(program: list[dict], names: dict | None = None, name: str = "test") -
     return LoadedKernel(name, None, program, dict(names or {}), [], 0.0)
 
 
+class Driven(Session):
+    """A session with a Console of its own, so that core tests can say what they do as the
+    user would type it (`s.execute("continue")`) and read what was recorded."""
+
+    _console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            self._console = Console(self)
+        return self._console
+
+    def execute(self, line: str, **options) -> CommandResult:
+        return self.console.run(line, **options)
+
+    @property
+    def recorded(self) -> list[str]:
+        return self.console.recorded
+
+
 def session(
     program: list[dict],
     names: dict | None = None,
@@ -71,12 +93,15 @@ def session(
     interval: int = 16,
     check_stores: bool = False,
     **options,
-) -> Session:
+) -> Driven:
     """A session on a hand-built program. These programs store counters and junk into the
     values region on purpose, so the store check (on by default for real kernels) is off
     unless a test asks for it."""
-    return Session(
-        kernel(program, names), problem, checkpoint_interval=interval, check_stores=check_stores, **options
+    return Driven(
+        kernel(program, names),
+        problem,
+        RunOptions(problem.size, check_stores=check_stores, **options),
+        checkpoint_interval=interval,
     )
 
 

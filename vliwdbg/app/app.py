@@ -1,6 +1,6 @@
 """The Textual app: a thin view over the core's Session.
 
-Every key, click and palette choice becomes a command line handed to `session.execute`, so
+Every key, click and palette choice becomes a command line handed to the session's `Console`, so
 `--record` captures what the user did and `--replay` can redo it; the panes only read the
 session, through snapshots taken after each command. Commands run one at a time, in a
 thread worker (all but the one-bundle moves, which are quicker than a hand-over): a long
@@ -39,11 +39,13 @@ from vliwdbg.app.screens.ask import AskScreen
 from vliwdbg.app.screens.help import HelpScreen
 from vliwdbg.app.status import StatusBar, StatusFigures
 from vliwdbg.app.views import SessionViews, Snapshot
-from vliwdbg.commands.table import COMMANDS, complete
-from vliwdbg.faces.replay import script_header, write_script
+from vliwdbg.commands.completion import complete
+from vliwdbg.commands.console import CommandResult, Console
+from vliwdbg.commands.recording import script_header, write_script
+from vliwdbg.commands.table import COMMANDS
 
 if TYPE_CHECKING:
-    from vliwdbg.core.session import CommandResult, Session
+    from vliwdbg.core.session import Session
 
 #: A run shows its progress once it has taken this long (so quick commands never flash).
 PROGRESS_AFTER = 0.15
@@ -124,6 +126,7 @@ class DebuggerApp(App[None]):
     def __init__(self, session: Session, record: str | Path | None = None) -> None:
         super().__init__()
         self.session = session
+        self.command_console = Console(session)
         self.record = Path(record) if record is not None else None
         self._record_header = "" if record is None else script_header(session, record)
         self.views = SessionViews(session)
@@ -287,7 +290,7 @@ class DebuggerApp(App[None]):
     def _run(self, line: str) -> Done:
         """Run the line, then snapshot the session for the panes."""
         try:
-            result = self.session.execute(line, cancel=self._poll_cancel, progress=self._note_progress)
+            result = self.command_console.run(line, cancel=self._poll_cancel, progress=self._note_progress)
             return Done(line, result, self.views.snapshot())
         except Exception as exc:  # a bug in the core must not take the user's session down
             return Done(line, exc, None)
@@ -356,7 +359,7 @@ class DebuggerApp(App[None]):
         if self.record is None:
             return
         try:
-            write_script(self.record, self.session.recorded, self._record_header)
+            write_script(self.record, self.command_console.recorded, self._record_header)
         except OSError as exc:
             self.log_pane.error(f"--record {self.record}: {exc.strerror or exc}")
             self.record = None

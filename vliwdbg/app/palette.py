@@ -16,7 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.markup import escape
 
-from vliwdbg.commands.table import Command
+from vliwdbg.commands.base import Command
 
 
 @dataclass(frozen=True)

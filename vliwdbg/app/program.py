@@ -16,6 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.message import Message
 
+from machine.isa import costs_cycle
 from vliwdbg.app.lines import Cells, LinePane
 
 #: Cells left of the pc that a click toggles the breakpoint in.
@@ -24,11 +25,6 @@ COLOURED_ENGINES = ("alu", "valu", "load", "store", "flow", "debug")
 
 #: (pc, engine, slot index) -> the slot with its operands named, e.g. "val_a = val_a ^ node_a".
 SlotText = Callable[[int, str, int], str]
-
-
-def costs_cycle(bundle: Mapping[str, object]) -> bool:
-    """ISA.md's rule: a bundle costs a cycle when it has any engine key other than debug."""
-    return any(engine != "debug" for engine in bundle)
 
 
 class ProgramView(LinePane):

@@ -19,6 +19,7 @@ from typing import cast
 from textual.pilot import Pilot
 
 from vliwdbg.app.app import DebuggerApp
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ class Shot:
     size: tuple[int, int] = (160, 48)
 
     def open_app(self) -> DebuggerApp:
-        return DebuggerApp(Session.open(self.kernel, debug=self.debug))
+        return DebuggerApp(Session.open(self.kernel, RunOptions(debug=self.debug)))
 
     async def act(self, pilot: Pilot) -> None:
         """Bring the app to this shot's state, then wait until every pane shows it."""

@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING
 
-from machine.isa import CoreState
+from machine.isa import JUMP_OPS, CoreState
 from vliwdbg.app.engines import EngineFigures, OccupancyStrip, occupancy_strip
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
-from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable
+from vliwdbg.core.reference import reference_report
+from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable, run_occupancy
 from vliwdbg.insight.served import Served, SourceMap, steps_text
 
 if TYPE_CHECKING:
@@ -34,8 +35,6 @@ if TYPE_CHECKING:
 
 #: Most steps the run's occupancy may have to catch up on before a snapshot skips it.
 OCCUPANCY_CATCH_UP = 20_000
-
-_JUMPS = frozenset({"jump", "cond_jump", "cond_jump_rel", "jump_indirect"})
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ class SessionViews:
         table = SlotTable(program)
         static = Profile.static(program, table)
         straight = not any(
-            engine == "flow" and isinstance(slot, tuple | list) and slot and slot[0] in _JUMPS
+            engine == "flow" and isinstance(slot, tuple | list) and slot and slot[0] in JUMP_OPS
             for bundle in program
             for engine, slots in bundle.items()
             for slot in (slots if isinstance(slots, list | tuple) else ())
@@ -200,7 +199,7 @@ class SessionViews:
         itself stays as it was, ready to try it again)."""
         session = self.session
         fault = session.timeline.fault
-        if fault is not None and fault[0] == session.step:
+        if fault is not None and fault.step == session.step:
             return "faulted"
         return _state_name(session.state)
 
@@ -234,7 +233,7 @@ class SessionViews:
         step = self.session.step
         if step - self._occupancy_known > OCCUPANCY_CATCH_UP:
             return None
-        report = self.session.occupancy()
+        report = run_occupancy(self.session)
         self._occupancy_known = max(self._occupancy_known, step)
         return report
 
@@ -268,7 +267,7 @@ class SessionViews:
         values_start, batch = problem.regions["values"]
         values_now = session.mem[values_start : values_start + batch]
         if values_now != self._reached_for:
-            self._reached = next(r.reached for r in session.reference_report() if r.name == "values") or {}
+            self._reached = next(r.reached for r in reference_report(session) if r.name == "values") or {}
             self._reached_for = values_now
         reached = self._reached
         label = "at the end" if round_now is None else f"before round {round_now}"
@@ -279,19 +278,18 @@ class SessionViews:
         session's timeline knows it then); None before. Safe while a run is under way: it
         reads one attribute the run sets once."""
         end = self.session.timeline.end
-        if cycle is None or end is None or not end[1]:
+        if cycle is None or end is None or not end.cycle:
             return None
-        return cycle / end[1]
+        return cycle / end.cycle
 
     def run_total(self) -> RunTotal | None:
         """The whole run's cycle count and how it ends, once the session's history has
         reached its end or a fault that stops it; None before."""
         timeline = self.session.timeline
         if timeline.end is not None:
-            _, cycles, how = timeline.end
-            return RunTotal(cycles, how)
+            return RunTotal(timeline.end.cycle, timeline.end.how)
         if timeline.fault is not None:
-            return RunTotal(timeline.fault[1], "fault")
+            return RunTotal(timeline.fault.cycle, "fault")
         return None
 
     def breakpoint_marks(self) -> dict[int, bool]:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from machine.engine import Prepared
+from vliwdbg.cancel import Cancelled
 from vliwdbg.core.expr import ExprError, Location
 from vliwdbg.insight.critical_path import executed_critical_path
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import lint_report
 from vliwdbg.insight.provenance import ProvenanceError, origin, origin_lines, uses, uses_lines
 from vliwdbg.insight.served import SourceMap, parse_step, step_name
-from vliwdbg.insight.sidecore import Cancelled
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session

@@ -36,7 +36,8 @@ SPACE_NAMES = ("s", "m")
 REGION_NAMES = ("header", "forest", "indices", "values")
 REF_KEYS = ("idx", "val", "node_val", "hash_stage", "hashed_val", "next_idx", "wrapped_idx")
 N_HASH_STAGES = len(HASH_STAGES)
-RESERVED = (*STATE_NAMES, *SPACE_NAMES, *REGION_NAMES, "ref")
+REF_NAME = "ref"
+RESERVED = (*STATE_NAMES, *SPACE_NAMES, *REGION_NAMES, REF_NAME)
 
 
 class ExprError(ValueError):
@@ -182,7 +183,7 @@ def parse_location(
             raise ExprError(f"this problem has no region {name}", col)
         start, length = regions[name]
         space = "m"
-    elif name in STATE_NAMES or name == "ref":
+    elif name in STATE_NAMES or name == REF_NAME:
         raise ExprError(f"{name} is not a location in scratch or memory", col)
     else:
         entry = scratch_names.get(name)
@@ -417,7 +418,7 @@ class _Compiler:
             raise ExprError(f"{name} needs an address: {name}[A] or {name}[A:B]", col)
         if name in REGION_NAMES:
             raise ExprError(f"{name} needs an element: {name}[i] or {name}[i:j]", col)
-        if name == "ref":
+        if name == REF_NAME:
             raise ExprError('ref needs arguments: ref(ROUND, I, "KEY")', col)
         self.check_name(name, col)
         unknown = self.unknown_name
@@ -517,7 +518,7 @@ class _Compiler:
             raise ExprError("only s, m, regions and scratch names can be indexed", col)
         name = node.value.id
         index = node.slice
-        if name in STATE_NAMES or name == "ref":
+        if name in STATE_NAMES or name == REF_NAME:
             raise ExprError(f"{name} cannot be indexed", col)
         if name in SPACE_NAMES:
             read = _scratch_reader if name == "s" else _mem_reader
@@ -620,7 +621,7 @@ class _Compiler:
 
     def _Call(self, node: ast.Call) -> _Node:
         col = self.col(node)
-        if not (isinstance(node.func, ast.Name) and node.func.id == "ref"):
+        if not (isinstance(node.func, ast.Name) and node.func.id == REF_NAME):
             callee = f"{node.func.id}()" if isinstance(node.func, ast.Name) else "a function"
             raise ExprError(f'calling {callee} is not allowed; the only call is ref(ROUND, I, "KEY")', col)
         if node.keywords:

@@ -24,13 +24,13 @@ from dataclasses import dataclass, replace
 
 from machine.engine import Core, RunResult, Snapshot, StopSpec
 from machine.faults import MachineFault
-from machine.isa import CoreState
+from machine.isa import JUMP_OPS, CoreState
+from vliwdbg.cancel import Cancel, Cancelled
 
 #: Engine reasons after which the machine cannot go on.
 TERMINAL = frozenset({"halt", "end", "fault"})
 
 #: Flow ops that can send pc anywhere but the next bundle.
-JUMPS = frozenset({"cond_jump", "cond_jump_rel", "jump", "jump_indirect"})
 
 #: Checkpoint spacing in steps to start with; doubled when the budget runs out.
 DEFAULT_INTERVAL = 1024
@@ -46,7 +46,6 @@ EMPTY_SPEC = StopSpec()
 #: Decides whether a candidate stop the engine reported ends the drive (True) or is passed.
 OnStop = Callable[[RunResult], bool]
 SpecFor = Callable[[Core], StopSpec]
-Cancel = Callable[[], bool]
 Progress = Callable[[int, int], None]
 
 
@@ -60,15 +59,29 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class RunEnd:
+    """Where the run is known to stop: the step and cycle, and how ("halt" or "end")."""
+
+    step: int
+    cycle: int
+    how: str
+
+
+@dataclass(frozen=True)
+class RunFault:
+    """Where the run is known to fault: the step and cycle, and the fault."""
+
+    step: int
+    cycle: int
+    fault: MachineFault
+
+
+@dataclass(frozen=True)
 class Hit:
     """A stop found by a backward scan: its position and the engine's report there."""
 
     step: int
     result: RunResult
-
-
-class Interrupted(Exception):
-    """A backward scan was interrupted; the timeline is back where the scan started."""
 
 
 def snapshot_bytes(core: Core) -> int:
@@ -93,14 +106,14 @@ class Timeline:
         self._steps: list[int] = []
         self._cycles: list[int] = []
         self.frontier = core.steps
-        #: (step, cycle, how) once the program is known to stop there ("halt" or "end").
-        self.end: tuple[int, int, str] | None = None
-        #: (step, cycle, fault) once a fault is known to stop the run there.
-        self.fault: tuple[int, int, MachineFault] | None = None
+        #: Once the program is known to stop, where and how.
+        self.end: RunEnd | None = None
+        #: Once a fault is known to stop the run, where and which.
+        self.fault: RunFault | None = None
         self.pauses: set[int] = set()
         self._chunk = 1024
         self._straight = not any(
-            slot[0] in JUMPS
+            slot[0] in JUMP_OPS
             for bundle in core.prepared.program
             for slot in bundle.get("flow", ())
             if isinstance(slot, tuple | list) and slot
@@ -218,9 +231,9 @@ class Timeline:
         if reason == "pause":
             self.pauses.add(steps)
         elif reason in ("halt", "end"):
-            self.end = (steps, core.cycle, reason)
+            self.end = RunEnd(steps, core.cycle, reason)
         elif reason == "fault" and result.fault is not None:
-            self.fault = (steps, core.cycle, result.fault)
+            self.fault = RunFault(steps, core.cycle, result.fault)
 
     def _boundary_stop(self, spec: StopSpec) -> RunResult | None:
         """The before-bundle conditions at the current position, which the engine skips
@@ -307,7 +320,7 @@ class Timeline:
         position c itself belongs to the segment before. The part of a segment below lo-1 is
         run with no stop conditions (the engine's fast path), so `back 1` costs the same
         with watchpoints as without. Leaves the core anywhere inside
-        the scanned range; the caller seeks to where it wants to be. Raises Interrupted
+        the scanned range; the caller seeks to where it wants to be. Raises Cancelled
         (after returning to where it started) when cancelled.
         """
         core = self.core
@@ -319,7 +332,7 @@ class Timeline:
             start = max(c, lo - 1)
             if start > c and self._fast_forward(start - c, cancel, progress) == "interrupted":
                 self.seek(origin)
-                raise Interrupted
+                raise Cancelled
             hits: list[Hit] = []
 
             def collect(result: RunResult, end: int = end, hits: list[Hit] = hits) -> bool:
@@ -332,7 +345,7 @@ class Timeline:
             outcome = self.drive(spec_for, collect, limit=end + 1 - start, cancel=cancel, progress=progress)
             if outcome.reason == "interrupted":
                 self.seek(origin)
-                raise Interrupted
+                raise Cancelled
             if hits:
                 last = hits[-1].step
                 return next(h for h in hits if h.step == last)

@@ -13,40 +13,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from kernels.gc_pause import gc_paused
-from machine.access import touches
-from machine.engine import Core, Prepared, RunResult, Write, prepare
-from machine.faults import CompareFault, MachineFault
+from machine.engine import Core, Prepared, Write, prepare
+from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
-from machine.problem import Problem, make_problem
+from machine.problem import Problem
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.core import stops
+from vliwdbg.core.arrival import Judge
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Cancel, Interrupted, Outcome, Progress, Timeline
+from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
-from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
+from vliwdbg.core.store_check import StoreCheck
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
-
-DEFAULT_MAX_STEPS = 50_000_000
 
 
 class SessionError(ValueError):
     """A request the session refuses, with a one-line reason; nothing was changed."""
-
-
-@dataclass
-class CommandResult:
-    """What one command line did. `error` is set (and nothing changed) for a bad command;
-    `failed` marks an `expect` that did not hold."""
-
-    command: str
-    output: list[str]
-    stop: Stop | None = None
-    error: str | None = None
-    quit: bool = False
-    failed: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,19 +42,6 @@ class LoadReport:
     kernel: LoadedKernel
     notes: list[str]
     stop: Stop
-
-
-@dataclass(frozen=True)
-class RegionReport:
-    """One memory region against the reference's final memory."""
-
-    name: str
-    start: int
-    length: int
-    differ: list[int]
-    #: For the values region: element -> the last round whose result it holds (0 = the
-    #: initial value, r = after round r), or None when it matches no round.
-    reached: dict[int, int | None] | None = None
 
 
 class Session:
@@ -91,32 +63,28 @@ class Session:
         self,
         kernel: LoadedKernel,
         problem: Problem,
+        options: RunOptions | None = None,
         *,
-        pause: bool = True,
-        debug: bool = True,
-        max_steps: int = DEFAULT_MAX_STEPS,
         checkpoint_interval: int | None = None,
-        check_stores: bool = True,
     ) -> None:
         self.problem = problem
-        self.pause_enabled = pause
-        self.debug_enabled = debug
-        self.max_steps = max_steps
+        #: The options the session opened with (the store check's setting may change since:
+        #: `check_stores`); a recording's replay line repeats them.
+        self.options = options = options or RunOptions()
         self._timeline_options = {} if checkpoint_interval is None else {"interval": checkpoint_interval}
         self.regions: Mapping[str, tuple[int, int]] = problem.regions
         self.store_check = StoreCheck(problem)
         self._index_lock = threading.Lock()
-        self.recorded: list[str] = []
         #: Kernels loaded into this session since it opened (see the class docstring).
         self.program_generation = 0
         #: The kernel the session opened with and the store check's setting then: what a
         #: recording's replay starts from (its `load` commands then do what they did).
         self.opened_kernel = kernel_spec(kernel)
-        self.opened_check_stores = check_stores
         self.stops = StopTable(kernel.program)
+        self.judge = Judge(self)
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
-        self.set_check_stores(check_stores)
+        self.set_check_stores(options.check_stores)
 
     def _fresh_run(self, program: list[dict]) -> tuple[Prepared, Core, Timeline]:
         """The engine's program, a core at step 0 on the problem, and its empty history."""
@@ -125,8 +93,8 @@ class Session:
             prepared,
             list(self.problem.initial),
             value_trace=self.problem.value_trace,
-            enable_pause=self.pause_enabled,
-            enable_debug=self.debug_enabled,
+            enable_pause=self.options.pause,
+            enable_debug=self.options.debug,
         )
         return prepared, core, Timeline(core, **self._timeline_options)
 
@@ -143,37 +111,20 @@ class Session:
         #: The words as they were before the last move, and its changes once asked for.
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
-        self._occupancy: Any = None
         #: The last stop at a failed compare: a move starting there skips that compare.
-        self._compare_stop: Stop | None = None
 
     @classmethod
-    def open(
-        cls,
-        kernel: str | None = None,
-        *,
-        height: int = 10,
-        rounds: int = 16,
-        batch: int = 256,
-        seed: int = 123,
-        pause: bool = True,
-        debug: bool = True,
-        max_steps: int = DEFAULT_MAX_STEPS,
-        check_stores: bool = True,
-    ) -> Session:
-        """Build the kernel for the problem's sizes, generate the problem as the take-home's
+    def open(cls, kernel: str | None = None, options: RunOptions | None = None) -> Session:
+        """Build the kernel for the problem's size, generate the problem as the take-home's
         harness does (the reference runs now, once), and stand at step 0.
         Raises KernelLoadError."""
-        n_nodes = 2 ** (height + 1) - 1
         # Opening makes hundreds of thousands of long-lived containers (program, value trace,
         # prepared bundles); the cyclic collector would scan them again and again for cycles
         # they do not have, about a third of the time.
+        options = options or RunOptions()
         with gc_paused():
-            loaded = load_kernel(kernel, height=height, n_nodes=n_nodes, batch_size=batch, rounds=rounds)
-            problem = make_problem(height, rounds, batch, seed)
-            return cls(
-                loaded, problem, pause=pause, debug=debug, max_steps=max_steps, check_stores=check_stores
-            )
+            loaded = load_kernel(kernel, options.size)
+            return cls(loaded, options.size.generate(), options)
 
     # --- the position (EvalContext for expressions) --------------------------------------
 
@@ -249,15 +200,7 @@ class Session:
         KernelLoadError, after which everything is exactly as it was; `cancel` stops a
         file's build."""
         problem = self.problem
-        kernel = load_kernel(
-            spec,
-            height=problem.height,
-            n_nodes=problem.n_nodes,
-            batch_size=problem.batch_size,
-            rounds=problem.rounds,
-            fresh=True,
-            cancel=cancel,
-        )
+        kernel = load_kernel(spec, problem.size, fresh=True, cancel=cancel)
         prepared, core, timeline = self._fresh_run(kernel.program)
         names = _names(kernel.scratch_map)
 
@@ -269,7 +212,7 @@ class Session:
         notes = self.stops.rebind(kernel.program, locate, names)
         self._adopt(kernel, prepared, core, timeline)
         self.program_generation += 1
-        self.last_stop = self._plain("start")
+        self.last_stop = self.judge.plain("start")
         return LoadReport(kernel, notes, self.last_stop)
 
     def reload(self, *, cancel: Cancel | None = None) -> LoadReport:
@@ -300,18 +243,6 @@ class Session:
 
     def where(self) -> str:
         return stops.where(self.step, self.cycle, self.pc)
-
-    # --- commands -------------------------------------------------------------------------
-
-    def execute(
-        self, line: str, *, cancel: Cancel | None = None, progress: Progress | None = None
-    ) -> CommandResult:
-        """Run one command line. Never raises for a user's mistake: the result's `error` is
-        a one-line message and nothing was changed. Every command that ran is appended to
-        `recorded`, in the form that replays to the same state."""
-        from vliwdbg.commands.table import run_line
-
-        return run_line(self, line, cancel=cancel, progress=progress)
 
     # --- naming ---------------------------------------------------------------------------
 
@@ -352,11 +283,13 @@ class Session:
     ) -> Stop:
         """`next N`: forward until the cycle count has grown by N."""
         target = self.cycle + n
-        return self._move(lambda: self._forward(self.max_steps, "max-steps", target, cancel, progress))
+        return self._move(
+            lambda: self._forward(self.options.max_steps, "max-steps", target, cancel, progress)
+        )
 
     def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`continue`: forward to the next stop."""
-        return self._move(lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress))
+        return self._move(lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress))
 
     def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
@@ -366,7 +299,7 @@ class Session:
         if not 0 <= pc < len(self.program):
             raise SessionError(f"pc {pc} is outside the program (pcs 0..{len(self.program) - 1})")
         return self._move(
-            lambda: self._forward(self.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
+            lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
         )
 
     def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
@@ -398,7 +331,7 @@ class Session:
 
         def body() -> Stop:
             self.timeline.seek(0)
-            return self._plain("start")
+            return self.judge.plain("start")
 
         return self._move(body)
 
@@ -432,25 +365,25 @@ class Session:
     ) -> Stop:
         core = self.core
         if core.state == CoreState.STOPPED:
-            how = self.timeline.end[2] if self.timeline.end else "end"
-            return self._stop("end", stops.end_text(self._values(), self._ref_values(), how))
+            how = self.timeline.end.how if self.timeline.end else "end"
+            return self.judge.stop("end", stops.end_text(self.judge.values(), self.judge.ref_values(), how))
         last = self.last_stop
-        skip = last is not None and last is self._compare_stop and last.step == core.steps
+        skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
         self._ready_to_watch()
         outcome = self.timeline.drive(
             lambda c: self.stops.spec(c.cycle, move_cycle, move_pc),
-            lambda r: self._is_stop(r, move_cycle, move_pc),
+            lambda r: self.judge.is_stop(r, move_cycle, move_pc),
             limit=limit,
             skip_first_debug=skip,
             cancel=cancel,
             progress=progress,
         )
-        return self._arrive(outcome, limit_kind, move_pc)
+        return self.judge.arrive(outcome, limit_kind, move_pc)
 
     def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         if origin == 0:
-            return self._stop("start", "start of history")
+            return self.judge.stop("start", "start of history")
         self._ready_to_watch()
         try:
             hit = None
@@ -459,36 +392,38 @@ class Session:
                     max(1, floor),
                     origin - 1,
                     lambda c: self.stops.spec(c.cycle),
-                    lambda r: self._is_stop(r, None),
+                    lambda r: self.judge.is_stop(r, None),
                     cancel=cancel,
                     progress=progress,
                 )
-        except Interrupted:
-            return self._stop("interrupted", "interrupted")
+        except Cancelled:
+            return self.judge.stop("interrupted", "interrupted")
         if hit is not None:
             self.timeline.seek(hit.step)
-            return self._arrive(Outcome(hit.result.reason, hit.result), "steps")
+            return self.judge.arrive(Outcome(hit.result.reason, hit.result), "steps")
         self.timeline.seek(floor)
-        return self._plain("steps")
+        return self.judge.plain("steps")
 
     def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
         outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
         if outcome.reason == "limit":
-            return self._plain("steps")
+            return self.judge.plain("steps")
         if outcome.reason == "interrupted":
-            return self._arrive(outcome, "steps")
+            return self.judge.arrive(outcome, "steps")
         self.timeline.seek(origin)
         self._refuse_past_end(step, None)
         raise SessionError(f"step {step} cannot be reached")
 
     def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
         origin = self.step
-        outcome = self.timeline.seek_cycle(cycle, limit=self.max_steps, cancel=cancel, progress=progress)
+        outcome = self.timeline.seek_cycle(
+            cycle, limit=self.options.max_steps, cancel=cancel, progress=progress
+        )
         if outcome.reason == "cycle":
-            return self._plain("cycle")
+            return self.judge.plain("cycle")
         if outcome.reason in ("limit", "interrupted"):
-            return self._arrive(outcome, "max-steps")
+            return self.judge.arrive(outcome, "max-steps")
         self.timeline.seek(origin)
         self._refuse_past_end(None, cycle)
         raise SessionError(f"cycle {cycle} cannot be reached")
@@ -500,217 +435,11 @@ class Session:
         for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
             if known is None:
                 continue
-            at_step, at_cycle, detail = known
-            if (step is not None and step > at_step) or (cycle is not None and cycle > at_cycle):
-                why = f": {detail}" if isinstance(detail, MachineFault) else ""
+            if (step is not None and step > known.step) or (cycle is not None and cycle > known.cycle):
+                why = f": {known.fault}" if isinstance(known, RunFault) else ""
                 raise SessionError(
-                    f"{target} is past the end: {what} at step {at_step}, cycle {at_cycle}{why}"
+                    f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
-
-    # --- stops ----------------------------------------------------------------------------
-
-    def _holds(self, expr: Expr) -> bool:
-        value = expr.evaluate(self)
-        return bool(value) if isinstance(value, int) else any(value)
-
-    def _reads_now(self) -> tuple[set[int], set[int]]:
-        try:
-            return self.core.reads()
-        except MachineFault:
-            return set(), set()
-
-    def _is_stop(self, result: RunResult, move_cycle: int | None, move_pc: int | None = None) -> bool:
-        """Whether a candidate stop the engine reports is a real one (no side effects: a
-        backward scan asks this of every candidate in a segment)."""
-        reason = result.reason
-        if reason == "pc":
-            return self.pc == move_pc or bool(self.stops.pc_hits(self.pc, self._holds))
-        if reason == "cycle":
-            return (move_cycle is not None and self.cycle >= move_cycle) or bool(
-                self.stops.cycle_hits(self.cycle)
-            )
-        if reason == "watch":
-            return bool(
-                self.stops.watch_hits(result.changes)
-                or self._bad_stores(result)
-                or self._cycle_reached(move_cycle)
-            )
-        if reason == "read":
-            return bool(self.stops.read_hits(*self._reads_now()))
-        return True
-
-    def _bad_stores(self, result: RunResult) -> list[BadStore]:
-        if not self._check_stores or not result.changes:
-            return []
-        return self.store_check.judge(result.changes)
-
-    def _cycle_reached(self, move_cycle: int | None) -> bool:
-        """Whether the bundle just run reached a cycle target: the engine reports a watched
-        change first, so a change the session passes must not hide the target. Only a bundle
-        that costs a cycle writes a word, so a cycle breakpoint equal to the count now was
-        reached by this very bundle."""
-        return (move_cycle is not None and self.cycle >= move_cycle) or bool(
-            self.stops.cycle_hits(self.cycle)
-        )
-
-    def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
-        origin = self._store_origin(bad[0].addr)
-        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
-        return bad_store_text(bad, where)
-
-    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
-        """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
-        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
-        state before it, one step back, and the timeline comes back here."""
-        step = self.step
-        if step == 0:
-            return None
-        self.timeline.seek(step - 1)
-        try:
-            core = self.core
-            pc = core.pc
-            bundle = self.program[pc] if 0 <= pc < len(self.program) else None
-            found = None
-            if isinstance(bundle, dict):
-                for engine, slots in bundle.items():
-                    for index, slot in enumerate(slots):
-                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
-                            found = (pc, engine, index)
-            return found
-        finally:
-            self.timeline.seek(step)
-
-    def _arrive(self, outcome: Outcome, plain_kind: str, move_pc: int | None = None) -> Stop:
-        """The Stop for where a drive ended; counts the hits of the entries that stopped it.
-        Reaching a move's own target pc is a plain arrival, unless a breakpoint there stops
-        too (then it is that breakpoint's stop, and its hit)."""
-        reason, result = outcome.reason, outcome.result
-        if reason == "limit":
-            if plain_kind == "max-steps":
-                return self._stop(
-                    "max-steps", f"max-steps: stopped after {self.max_steps} steps (a runaway?)"
-                )
-            return self._plain(plain_kind)
-        if reason == "interrupted":
-            return self._stop("interrupted", "interrupted")
-        assert result is not None
-        if reason == "pc":
-            hits = self.stops.pc_hits(self.pc, self._holds)
-            if not hits and self.pc == move_pc:
-                return self._plain("steps")
-            return self._hit("breakpoint", stops.breakpoint_text(hits), [bp for bp, _ in hits])
-        if reason == "cycle":
-            bps = self.stops.cycle_hits(self.cycle)
-            if bps:
-                return self._hit("breakpoint", stops.cycle_breakpoint_text(bps), bps)
-            return self._stop("cycle", "")
-        if reason == "watch":
-            return self._watch_arrival(result)
-        if reason == "read":
-            bps = self.stops.read_hits(*self._reads_now())
-            return self._hit("watchpoint", stops.read_text(bps), bps)
-        if reason == "pause":
-            index = sum(1 for s in self.timeline.pauses if s <= self.step)
-            ref = {1: self.problem.initial, 2: self.problem.final}.get(index)
-            now, refv = (self._values(), self._region(ref, "values")) if ref is not None else (None, None)
-            return self._with_stores(result, "pause", stops.pause_text(index, now, refv))
-        if reason in ("halt", "end"):
-            return self._with_stores(
-                result, "end", stops.end_text(self._values(), self._ref_values(), reason)
-            )
-        if reason == "compare" and isinstance(result.fault, CompareFault):
-            self._compare_stop = self._stop("divergence", stops.divergence_text(result.fault))
-            return self._compare_stop
-        if reason in ("fault", "compare") and result.fault is not None:
-            return self._stop("fault", stops.fault_text(result.fault))
-        return self._stop(plain_kind, f"stopped ({reason})")
-
-    def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
-        """A pause or the end, led by the store check's divergence when the bundle that
-        paused or halted also stored a word the reference never has there."""
-        bad = self._bad_stores(result)
-        if bad:
-            return self._stop("divergence", f"{self._bad_store_text(bad)}; {text}")
-        return self._stop(kind, text)
-
-    def _watch_arrival(self, result: RunResult) -> Stop:
-        """After a bundle with watched changes: the store check's divergence, the user's
-        watchpoints, the cycle breakpoints it reached, in that order, in one line."""
-        watched = self.stops.watch_hits(result.changes)
-        cycle_bps = self.stops.cycle_hits(self.cycle)
-        bad = self._bad_stores(result)
-        parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.word_name) for bp, ws in watched]
-        if cycle_bps:
-            parts.append(stops.cycle_breakpoint_text(cycle_bps))
-        hit = [bp for bp, _ in watched] + cycle_bps
-        if bad:
-            return self._hit("divergence", "; ".join(parts), hit)
-        if watched:
-            return self._hit("watchpoint", "; ".join(parts), hit)
-        if cycle_bps:
-            return self._hit("breakpoint", "; ".join(parts), hit)
-        return self._stop("cycle", "")
-
-    def _plain(self, kind: str) -> Stop:
-        """A move that ended where it was going: only the position, or the start."""
-        if self.step == 0:
-            return self._stop("start", "start of history")
-        return self._stop(kind, "")
-
-    def _hit(self, kind: str, text: str, bps: Sequence[Breakpoint]) -> Stop:
-        for bp in bps:
-            bp.hits += 1
-        return self._stop(kind, text, tuple(bp.id for bp in bps))
-
-    def _stop(self, kind: str, text: str, ids: tuple[int, ...] = ()) -> Stop:
-        pos = self.where()
-        message = f"{text} ({pos})" if text else pos
-        return Stop(kind, message, self.step, self.cycle, self.pc, ids)
-
-    # --- the reference ----------------------------------------------------------------------
-
-    def _region(self, mem: Sequence[int], name: str) -> list[int]:
-        start, length = self.regions[name]
-        return list(mem[start : start + length])
-
-    def _values(self) -> list[int]:
-        return self._region(self.core.mem, "values")
-
-    def _ref_values(self) -> list[int]:
-        return self._region(self.problem.final, "values")
-
-    def reference_report(self) -> list[RegionReport]:
-        """The values and indices regions now against the reference's final memory, and for
-        each value the last round whose result it holds (how far each element has got)."""
-        reports = []
-        for name in ("values", "indices"):
-            start, length = self.regions[name]
-            now = self.core.mem[start : start + length]
-            ref = self.problem.final[start : start + length]
-            differ = [i for i, (a, b) in enumerate(zip(now, ref, strict=True)) if a != b]
-            reached = self._rounds_reached(now) if name == "values" else None
-            reports.append(RegionReport(name, start, length, differ, reached))
-        return reports
-
-    def _rounds_reached(self, now: Sequence[int]) -> dict[int, int | None]:
-        check = self.store_check
-        return {i: check.last_stage("values", i, value) for i, value in enumerate(now)}
-
-    # --- occupancy ----------------------------------------------------------------------
-
-    def occupancy(self, from_cycle: int | None = None, to_cycle: int | None = None) -> Any:
-        """Slots used per engine over the run so far (vliwdbg.insight.occupancy's report)."""
-        from vliwdbg.insight.occupancy import Profile, SlotTable
-
-        if self._occupancy is None:
-            self._occupancy = Profile(SlotTable(self.program))
-        profile = self._occupancy
-        if profile.steps < self.step:
-            profile.extend(self.timeline.executed_pcs(profile.steps, self.step))
-        now = self.cycle
-        to = now if to_cycle is None else min(to_cycle, now)
-        return profile.report(from_cycle, to)
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:

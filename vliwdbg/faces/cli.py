@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
+from vliwdbg.commands.console import Console
+from vliwdbg.commands.recording import script_header, write_script
 from vliwdbg.faces import modes as cli_modes
-from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script, script_header, write_script
-from vliwdbg.loading.loader import KernelLoadError
+from vliwdbg.faces.options import add_common_arguments, open_session
+from vliwdbg.faces.replay import EXIT_SCRIPT_ERROR, PROG, run_script
 
 
 @dataclass(frozen=True)
@@ -24,73 +25,6 @@ class Mode:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     selected: Callable[[argparse.Namespace], bool]
     run: Callable[[argparse.Namespace], int]
-
-
-def _at_least(low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 0)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
-        return value
-
-    return parse
-
-
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "kernel",
-        nargs="?",
-        metavar="KERNEL",
-        help="three-lane (the default), baseline, vector, or the path to a take-home-style kernel file",
-    )
-    parser.add_argument("--height", type=_at_least(0), default=10, help="tree height (default 10)")
-    parser.add_argument("--rounds", type=_at_least(0), default=16, help="rounds (default 16)")
-    parser.add_argument("--batch", type=_at_least(1), default=256, help="batch size (default 256)")
-    parser.add_argument("--seed", type=int, default=123, help="random seed (default 123)")
-    parser.add_argument("--no-pause", action="store_true", help="ignore pauses, as the submission check does")
-    parser.add_argument(
-        "--no-debug", action="store_true", help="skip debug compares, as the submission check does"
-    )
-    parser.add_argument(
-        "--max-steps",
-        type=_at_least(1),
-        default=DEFAULT_MAX_STEPS,
-        help=f"a move that runs this many bundles stops as a runaway (default {DEFAULT_MAX_STEPS:,})",
-    )
-    parser.add_argument(
-        "--no-check-stores",
-        action="store_true",
-        help="do not stop at stores to values or indices that the reference never makes"
-        " (the store check, on by default; `set check-stores on|off` changes it later)",
-    )
-    parser.add_argument(
-        "--record", metavar="FILE", help="write every command given to FILE, as a script --replay runs"
-    )
-
-
-def open_session(args: argparse.Namespace) -> Session | None:
-    """The session the options ask for, or None after a one-line error on stderr."""
-    try:
-        session = Session.open(
-            args.kernel,
-            height=args.height,
-            rounds=args.rounds,
-            batch=args.batch,
-            seed=args.seed,
-            pause=not args.no_pause,
-            debug=not args.no_debug,
-            max_steps=args.max_steps,
-            check_stores=not args.no_check_stores,
-        )
-    except KernelLoadError as exc:
-        print(f"{PROG}: {exc}", file=sys.stderr)
-        return None
-    for note in session.kernel.notes:
-        print(f"{PROG}: {note}", file=sys.stderr)
-    return session
 
 
 # --- --replay ------------------------------------------------------------------------------
@@ -117,16 +51,17 @@ def _run_replay(args: argparse.Namespace) -> int:
     session = open_session(args)
     if session is None:
         return EXIT_SCRIPT_ERROR
-    status = run_script(session, lines, name, sys.stdout, sys.stderr)
+    console = Console(session)
+    status = run_script(console, lines, name, sys.stdout, sys.stderr)
     sys.stdout.flush()
     if args.record:
-        _save_record(args, session)
+        _save_record(args, console)
     return status
 
 
-def _save_record(args: argparse.Namespace, session: Session) -> None:
+def _save_record(args: argparse.Namespace, console: Console) -> None:
     try:
-        write_script(args.record, session.recorded, script_header(session, args.record))
+        write_script(args.record, console.recorded, script_header(console.session, args.record))
     except OSError as exc:
         print(f"{PROG}: --record {args.record}: {exc.strerror or exc}", file=sys.stderr)
 

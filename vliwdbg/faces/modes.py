@@ -1,4 +1,4 @@
-"""The `--lint` and `--trace` faces of the `vliwdbg` command (rows of vliwdbg/cli.py's MODES).
+"""The `--lint` and `--trace` faces of the `vliwdbg` command (rows of vliwdbg/faces/cli.py's MODES).
 
 --lint builds the kernel and lints its program without running anything, printing one line
 per finding and a summary; its exit status is 1 with errors, 0 with notes only or none, and
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from vliwdbg.faces.options import open_session, problem_size
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import LOAD_FAILED, lint_report
 from vliwdbg.loading.loader import KernelLoadError, load_kernel
@@ -32,11 +33,8 @@ def lint_selected(args: argparse.Namespace) -> bool:
 
 
 def run_lint(args: argparse.Namespace) -> int:
-    n_nodes = 2 ** (args.height + 1) - 1
     try:
-        kernel = load_kernel(
-            args.kernel, height=args.height, n_nodes=n_nodes, batch_size=args.batch, rounds=args.rounds
-        )
+        kernel = load_kernel(args.kernel, problem_size(args))
     except KernelLoadError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return LOAD_FAILED
@@ -68,8 +66,6 @@ def trace_selected(args: argparse.Namespace) -> bool:
 
 
 def run_trace(args: argparse.Namespace) -> int:
-    from vliwdbg.faces.cli import open_session
-
     if args.trace is None:
         print(f"{PROG}: --from and --to need --trace FILE", file=sys.stderr)
         return 2

@@ -8,27 +8,24 @@ every command ran and every `expect` held, 1 when an `expect` failed (the script
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TextIO
 
-from vliwdbg.commands.table import PROMPT, strip_comment
-from vliwdbg.core.session import DEFAULT_MAX_STEPS, Session
+from vliwdbg.commands.console import PROMPT, Console, strip_comment
 
 EXIT_OK, EXIT_EXPECT_FAILED, EXIT_SCRIPT_ERROR = 0, 1, 2
 PROG = "vliwdbg"
 
 
-def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
-    """Run the script's lines on the session; returns the exit status."""
+def run_script(console: Console, lines: Iterable[str], name: str, out: TextIO, err: TextIO) -> int:
+    """Run the script's lines on the console's session; returns the exit status."""
     status = EXIT_OK
     for number, line in enumerate(lines, start=1):
         text = strip_comment(line)
         if not text:
             continue
         out.write(f"{PROMPT}{text}\n")
-        result = session.execute(text)
+        result = console.run(text)
         for output in result.output:
             out.write(output + "\n")
         if result.error is not None:
@@ -40,32 +37,3 @@ def run_script(session: Session, lines: Iterable[str], name: str, out: TextIO, e
         if result.quit:
             break
     return status
-
-
-def replay_command(session: Session, path: str | Path) -> str:
-    """The command line that replays a script on this session's problem, from the kernel
-    and the store check's setting it opened with (a `load` in the script does the rest)."""
-    parts = [PROG, "--replay", str(path), session.opened_kernel]
-    problem = session.problem
-    for flag, value, default in (
-        ("--height", problem.height, 10),
-        ("--rounds", problem.rounds, 16),
-        ("--batch", problem.batch_size, 256),
-        ("--seed", problem.seed, 123),
-        ("--max-steps", session.max_steps, DEFAULT_MAX_STEPS),
-    ):
-        if value != default:
-            parts += [flag, str(value)]
-    parts += ["--no-pause"] * (not session.pause_enabled) + ["--no-debug"] * (not session.debug_enabled)
-    parts += ["--no-check-stores"] * (not session.opened_check_stores)
-    return " ".join(shlex.quote(part) for part in parts)
-
-
-def script_header(session: Session, path: str | Path) -> str:
-    """A comment line that says how to replay the recording."""
-    return f"# replay with: {replay_command(session, path)}\n"
-
-
-def write_script(path: str | Path, commands: Iterable[str], header: str = "") -> None:
-    """Write commands as a script that --replay runs back to the same state."""
-    Path(path).write_text(header + "".join(f"{line}\n" for line in commands))

@@ -26,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from machine.isa import SLOT_LIMITS, TRACE_ENGINES, CoreState
+from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import format_slot, iter_slots, slot_access
 from vliwdbg.insight.effects import slot_effects
-from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
 
 if TYPE_CHECKING:
     from machine.engine import Core
@@ -276,7 +277,7 @@ _executed_cache: weakref.WeakKeyDictionary[Session, dict[tuple, CriticalPath]] =
 
 
 def executed_critical_path(
-    session: Session, from_cycle: int | None = None, to_cycle: int | None = None, cancel: Cancel = None
+    session: Session, from_cycle: int | None = None, to_cycle: int | None = None, cancel: Cancel | None = None
 ) -> CriticalPath:
     """The critical path of the run as executed over cycles [from_cycle, to_cycle) (default:
     from the start to the end of the program). An executed run is straight-line (its jumps
@@ -290,11 +291,11 @@ def executed_critical_path(
     return cache[key]
 
 
-def _executed(session: Session, start: int, end: int | None, cancel: Cancel) -> CriticalPath:
+def _executed(session: Session, start: int, end: int | None, cancel: Cancel | None) -> CriticalPath:
     core = side_core_at_cycle(session, start)
     program = session.program
     plans: dict[int, tuple[bool, list]] = {}
-    budget = core.steps + session.max_steps
+    budget = core.steps + session.options.max_steps
     first = core.steps
     last = [first - 1]
 

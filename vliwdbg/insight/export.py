@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from machine.isa import CoreState
 from machine.trace import TraceWriter
+from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import iter_slots, slot_access
-from vliwdbg.insight.sidecore import Cancel, poll, side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -48,7 +49,7 @@ def export_trace(
     path: str | Path,
     from_cycle: int | None = None,
     to_cycle: int | None = None,
-    cancel: Cancel = None,
+    cancel: Cancel | None = None,
 ) -> Exported:
     """Write the trace of cycles [from_cycle, to_cycle) (default: the whole run) to path.
     Raises Cancelled (and writes nothing) when cancel() turns true."""
@@ -65,7 +66,7 @@ def export_trace(
     writes: dict[int, list[int] | None] = {}
     core = side_core_at_cycle(session, start)
     begin = core.cycle
-    budget = core.steps + session.max_steps
+    budget = core.steps + session.options.max_steps
     bundles = 0
     while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
         pc = core.pc

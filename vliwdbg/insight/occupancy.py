@@ -14,13 +14,19 @@ a limit of L per bundle needs at least ceil(S / L) cycles, whatever the dependen
 from __future__ import annotations
 
 import math
+import weakref
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
-from machine.isa import SLOT_LIMITS, TRACE_ENGINES
+from machine.engine import Prepared
+from machine.isa import SLOT_LIMITS, TRACE_ENGINES, costs_cycle
+
+if TYPE_CHECKING:
+    from vliwdbg.core.session import Session
 
 ENGINES: tuple[str, ...] = TRACE_ENGINES
 
@@ -37,7 +43,7 @@ class SlotTable:
         for pc, bundle in enumerate(program):
             if not isinstance(bundle, dict):
                 continue
-            if any(engine != "debug" for engine in bundle):
+            if costs_cycle(bundle):
                 self.costs[pc] = 1
             for engine in ENGINES:
                 slots = bundle.get(engine)
@@ -221,3 +227,22 @@ def _extend_prefix(prefix: array, values: Iterable[int]) -> None:
     sums = accumulate(values, initial=prefix[-1])
     next(sums)
     prefix.extend(sums)
+
+
+_PROFILES: weakref.WeakKeyDictionary[Prepared, Profile] = weakref.WeakKeyDictionary()
+
+
+def run_occupancy(
+    session: Session, from_cycle: int | None = None, to_cycle: int | None = None
+) -> OccupancyReport:
+    """Slots used per engine over the run so far (cycles FROM..TO of it). The profile of a
+    program grows with the history as the session moves on, and is kept for as long as the
+    session's prepared program lives (a `load` makes another)."""
+    profile = _PROFILES.get(session.prepared)
+    if profile is None:
+        profile = _PROFILES[session.prepared] = Profile(SlotTable(session.program))
+    if profile.steps < session.step:
+        profile.extend(session.timeline.executed_pcs(profile.steps, session.step))
+    now = session.cycle
+    to = now if to_cycle is None else min(to_cycle, now)
+    return profile.report(from_cycle, to)

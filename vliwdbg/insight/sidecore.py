@@ -8,7 +8,6 @@ its timeline's checkpoints, and leave the session's own core where the user put 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from machine.engine import Core, StopSpec
@@ -18,22 +17,6 @@ if TYPE_CHECKING:
     from vliwdbg.core.session import Session
 
 
-#: Steps between two polls of a cancel callback.
-POLL_STEPS = 4096
-
-Cancel = Callable[[], bool] | None
-
-
-class Cancelled(Exception):
-    """The user interrupted a replay; nothing of the session changed."""
-
-
-def poll(cancel: Cancel, steps: int) -> None:
-    """Raise Cancelled when cancel() says so, asked once every POLL_STEPS steps."""
-    if cancel is not None and steps % POLL_STEPS == 0 and cancel():
-        raise Cancelled
-
-
 def fresh_core(session: Session) -> Core:
     """A core at step 0 of the session's problem, with the session's settings (so it
     shares the engine's compiled bundles)."""
@@ -41,8 +24,8 @@ def fresh_core(session: Session) -> Core:
         session.prepared,
         session.problem.initial,
         value_trace=session.problem.value_trace,
-        enable_pause=session.pause_enabled,
-        enable_debug=session.debug_enabled,
+        enable_pause=session.options.pause,
+        enable_debug=session.options.debug,
     )
 
 

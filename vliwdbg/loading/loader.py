@@ -25,10 +25,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from machine.problem import ProblemSize
+from vliwdbg.cancel import Cancel, Cancelled
 from vliwdbg.loading import cache as build_cache
 from vliwdbg.loading.child import (
     ProgramShapeError,
@@ -80,16 +81,13 @@ def kernel_spec(kernel: LoadedKernel) -> str:
 
 def load_kernel(
     spec: str | None,
+    size: ProblemSize,
     *,
-    height: int,
-    n_nodes: int,
-    batch_size: int,
-    rounds: int,
     timeout: float = 120.0,
     fresh: bool = False,
-    cancel: Callable[[], bool] | None = None,
+    cancel: Cancel | None = None,
 ) -> LoadedKernel:
-    """Build a kernel for a problem of this size.
+    """Build a kernel for a problem of this size (the seed plays no part in a build).
 
     `spec` is None (the default, three-lane), the name of one of ours (three-lane,
     baseline, vector), or the path to a kernel file; a name with a slash or ending in .py
@@ -99,7 +97,7 @@ def load_kernel(
     sources misses). `cancel` is polled during a file's build; it stops the build. Raises
     KernelLoadError.
     """
-    args = (height, n_nodes, batch_size, rounds)
+    args = size.build_args()
     started = time.perf_counter()
     name = DEFAULT_KERNEL if spec is None else spec
     ours = name.replace("_", "-")
@@ -164,7 +162,7 @@ def _module_file(module_name: str) -> str | None:
 
 
 def _load_file(
-    spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Callable[[], bool] | None
+    spec: str, args: tuple[int, int, int, int], timeout: float, cancel: Cancel | None
 ) -> LoadedKernel:
     path = Path(spec).expanduser()
     if not path.exists():
@@ -200,7 +198,7 @@ def _build_in_child(
     own_problem: bool,
     deadline: float,
     timeout: float,
-    cancel: Callable[[], bool] | None,
+    cancel: Cancel | None,
 ) -> dict:
     request = {
         "root": str(_ROOT),
@@ -225,7 +223,7 @@ def _build_in_child(
     except subprocess.TimeoutExpired:
         _kill(proc)
         raise KernelLoadError(f"{display}: building took longer than {timeout:g} s and was stopped") from None
-    except _Cancelled:
+    except Cancelled:
         _kill(proc)
         raise KernelLoadError(f"{display}: the build was interrupted") from None
     except BaseException:
@@ -251,11 +249,7 @@ def _build_in_child(
     return result
 
 
-class _Cancelled(Exception):
-    """The caller asked to stop waiting for a build."""
-
-
-def _wait(proc: subprocess.Popen, deadline: float, cancel: Callable[[], bool] | None) -> tuple[bytes, bytes]:
+def _wait(proc: subprocess.Popen, deadline: float, cancel: Cancel | None) -> tuple[bytes, bytes]:
     """The build's output, looking every _POLL_SECONDS whether the caller wants to stop
     (retrying `communicate` after its timeout loses no output)."""
     while True:
@@ -266,7 +260,7 @@ def _wait(proc: subprocess.Popen, deadline: float, cancel: Callable[[], bool] | 
             if cancel is None or deadline <= time.monotonic():
                 raise
             if cancel():
-                raise _Cancelled from None
+                raise Cancelled from None
 
 
 def _kill(proc: subprocess.Popen) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, state
-from vliwdbg.commands.table import COMMANDS, complete, lookup
+from machine.problem import ProblemSize
+from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, Driven, loop_program, session, state
+from vliwdbg.commands.completion import complete
+from vliwdbg.commands.table import COMMANDS, lookup
 from vliwdbg.core.session import Session
 
 
@@ -19,12 +21,12 @@ def loop() -> Session:
 def baseline_kernel():
     from vliwdbg.loading.loader import load_kernel
 
-    return load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
+    return load_kernel("baseline", ProblemSize(height=2, batch_size=8, rounds=1))
 
 
 @pytest.fixture
 def baseline(baseline_kernel) -> Session:
-    return Session(baseline_kernel, PROBLEM)
+    return Driven(baseline_kernel, PROBLEM)
 
 
 def out(s: Session, line: str) -> list[str]:

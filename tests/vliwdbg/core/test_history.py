@@ -9,8 +9,16 @@ import pytest
 
 from machine.engine import Core, StopSpec, prepare
 from machine.literal import LiteralMachine
-from machine.problem import make_problem
-from tests.vliwdbg.core_fixtures import PROBLEM, loop_program, oracle_states, session, state, straight_program
+from machine.problem import ProblemSize, make_problem
+from tests.vliwdbg.core_fixtures import (
+    PROBLEM,
+    Driven,
+    loop_program,
+    oracle_states,
+    session,
+    state,
+    straight_program,
+)
 from vliwdbg.core import history
 from vliwdbg.core.session import Session
 from vliwdbg.loading.loader import load_kernel
@@ -40,8 +48,8 @@ def test_every_route_to_a_step_gives_the_straight_runs_state(program: list[dict]
 
 def test_back_then_forward_matches_word_for_word_on_a_real_kernel() -> None:
     problem = make_problem(3, 2, 8, 123)
-    kernel = load_kernel("baseline", height=3, n_nodes=15, batch_size=8, rounds=2)
-    s = Session(kernel, problem, checkpoint_interval=64)
+    kernel = load_kernel("baseline", ProblemSize(height=3, batch_size=8, rounds=2))
+    s = Driven(kernel, problem, checkpoint_interval=64)
     assert s.execute("continue").stop.kind == "pause"
     end = s.execute("continue").stop
     assert end.kind == "pause" and "values match" in end.message

@@ -12,11 +12,15 @@ import textwrap
 import time
 from pathlib import Path
 
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, loop_program, session, state
+from machine.problem import ProblemSize
+from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, Driven, loop_program, session, state
+from vliwdbg.commands.console import Console
+from vliwdbg.commands.recording import script_header, write_script
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
-from vliwdbg.faces.replay import run_script, script_header, write_script
+from vliwdbg.faces.replay import run_script
 
-SMALL = {"height": 2, "rounds": 1, "batch": 8, "seed": 5}
+SMALL = ProblemSize(height=2, rounds=1, batch_size=8, seed=5)
 
 
 def write_kernel(path: Path, program: list[dict], names: dict[int, tuple[str, int]], extra: str = "") -> str:
@@ -44,7 +48,7 @@ def write_kernel(path: Path, program: list[dict], names: dict[int, tuple[str, in
 
 
 def open_file(path: str) -> Session:
-    s = Session.open(path, **SMALL, check_stores=False)
+    s = Driven.open(path, RunOptions(SMALL, check_stores=False))
     assert s.problem.value_trace == PROBLEM.value_trace
     return s
 
@@ -144,7 +148,7 @@ def test_a_recording_with_loads_replays_from_the_kernel_it_opened_with(tmp_path)
     )
     fresh = open_file(first)
     out, err = io.StringIO(), io.StringIO()
-    assert run_script(fresh, lines, str(path), out, err) == 0, err.getvalue()
+    assert run_script(Console(fresh), lines, str(path), out, err) == 0, err.getvalue()
     assert state(fresh) == state(s) and fresh.program == s.program
     assert fresh.program_generation == s.program_generation == 3
     assert [(bp.id, bp.text) for bp in fresh.breakpoints] == [(1, "6")]

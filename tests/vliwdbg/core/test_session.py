@@ -10,15 +10,16 @@ import pytest
 from machine import engine
 from machine.access import AccessIndex
 from machine.isa import CoreState
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session
+from machine.problem import ProblemSize
+from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, Driven, loop_program, session
 from vliwdbg.core.expr import ExprError
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
-from vliwdbg.core.session import Session
 from vliwdbg.loading.loader import KernelLoadError
 
 
 def test_open_builds_the_kernel_and_the_problem_and_stands_at_step_0() -> None:
-    s = Session.open(height=3, rounds=2, batch=8, seed=9)
+    s = Driven.open(None, RunOptions(ProblemSize(height=3, rounds=2, batch_size=8, seed=9)))
     assert s.kernel.name == "three-lane"
     assert (s.problem.height, s.problem.rounds, s.problem.batch_size, s.problem.seed) == (3, 2, 8, 9)
     assert (s.step, s.cycle, s.pc, s.state) == (0, 0, 0, CoreState.RUNNING)
@@ -30,7 +31,7 @@ def test_open_builds_the_kernel_and_the_problem_and_stands_at_step_0() -> None:
 
 
 def test_the_three_lane_kernel_runs_to_a_correct_end() -> None:
-    s = Session.open("three-lane", height=3, rounds=2, batch=8)
+    s = Driven.open("three-lane", RunOptions(ProblemSize(height=3, rounds=2, batch_size=8)))
     first = s.execute("continue").stop
     assert first.kind == "pause" and "values match" in first.message
     second = s.execute("continue").stop
@@ -45,21 +46,24 @@ def test_the_three_lane_kernel_runs_to_a_correct_end() -> None:
 
 def test_open_refuses_a_kernel_that_cannot_load(tmp_path) -> None:
     with pytest.raises(KernelLoadError):
-        Session.open(str(tmp_path / "nope.py"), height=2, rounds=1, batch=8)
+        Driven.open(str(tmp_path / "nope.py"), RunOptions(ProblemSize(height=2, rounds=1, batch_size=8)))
 
 
 def test_no_pause_and_no_debug_reach_the_engine() -> None:
-    s = Session.open("baseline", height=2, rounds=1, batch=8, pause=False, debug=False, max_steps=99)
+    s = Driven.open(
+        "baseline",
+        RunOptions(ProblemSize(height=2, rounds=1, batch_size=8), pause=False, debug=False, max_steps=99),
+    )
     assert not s.core.enable_pause and not s.core.enable_debug
     assert s.execute("continue").stop.kind == "max-steps"
 
 
 def test_open_takes_the_store_check_setting() -> None:
-    assert Session.open("baseline", height=2, rounds=1, batch=8).check_stores
-    s = Session.open("baseline", height=2, rounds=1, batch=8, check_stores=False)
-    assert not s.check_stores and not s.opened_check_stores
+    assert Driven.open("baseline", RunOptions(ProblemSize(height=2, rounds=1, batch_size=8))).check_stores
+    s = Driven.open("baseline", RunOptions(ProblemSize(height=2, rounds=1, batch_size=8), check_stores=False))
+    assert not s.check_stores and not s.options.check_stores
     s.execute("set check-stores on")
-    assert s.check_stores and not s.opened_check_stores
+    assert s.check_stores and not s.options.check_stores
 
 
 def test_the_evaluation_context_refuses_what_is_not_there() -> None:
@@ -176,7 +180,7 @@ def counted_index(monkeypatch) -> type[_CountedIndex]:
 
 
 def test_the_access_index_waits_for_the_first_move_that_watches(counted_index) -> None:
-    s = Session.open("baseline", height=2, rounds=1, batch=8, check_stores=False)
+    s = Driven.open("baseline", RunOptions(ProblemSize(height=2, rounds=1, batch_size=8), check_stores=False))
     s.execute("step")
     s.execute("goto step 20")
     assert counted_index.built == 0

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from machine.isa import SCRATCH_SIZE
-from machine.problem import make_problem
-from tests.vliwdbg.core_fixtures import LOOP_NAMES, PROBLEM, VALUES_P, loop_program, session, straight_program
+from machine.problem import ProblemSize, make_problem
+from tests.vliwdbg.core_fixtures import (
+    LOOP_NAMES,
+    PROBLEM,
+    VALUES_P,
+    Driven,
+    loop_program,
+    session,
+    straight_program,
+)
 from vliwdbg.core.expr import Location, parse_location
-from vliwdbg.core.session import Session
 
 
 def stops_forward(s, limit: int = 200) -> list[tuple[int, str]]:
@@ -173,7 +180,7 @@ def test_a_fault_stops_with_the_machines_message_and_cannot_be_passed() -> None:
     assert s.execute("step").stop.step == 1
     result = s.execute("goto step 2")
     assert result.error == "goto step: step 2 is past the end: the run faults at step 1, cycle 1: " + str(
-        s.timeline.fault[2]
+        s.timeline.fault.fault
     )
 
 
@@ -310,8 +317,8 @@ def test_a_breakpoint_at_the_target_stops_as_itself_and_counts_its_hit() -> None
 def test_advance_reaches_a_pc_right_after_a_checked_store() -> None:
     from vliwdbg.loading.loader import load_kernel
 
-    kernel = load_kernel("baseline", height=2, n_nodes=7, batch_size=8, rounds=1)
-    s = Session(kernel, PROBLEM)
+    kernel = load_kernel("baseline", ProblemSize(height=2, batch_size=8, rounds=1))
+    s = Driven(kernel, PROBLEM)
     assert s.check_stores
     store = next(pc for pc, bundle in enumerate(kernel.program) if "store" in bundle)
     s.execute("continue")  # the first pause

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from machine.engine import Write
-from machine.problem import make_problem
-from tests.vliwdbg.core_fixtures import PROBLEM, VALUES_P, session
+from machine.problem import ProblemSize, make_problem
+from tests.vliwdbg.core_fixtures import PROBLEM, VALUES_P, Driven, session
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.core.store_check import BadStore, StoreCheck, bad_store_text
 from vliwdbg.loading.loader import LoadedKernel, load_kernel
@@ -126,7 +127,7 @@ def stop_kinds(s: Session, command: str, last: str) -> list[str]:
 def test_our_kernels_run_to_the_end_both_ways_without_a_store_divergence(
     kernel, height, rounds, batch
 ) -> None:
-    s = Session.open(kernel, height=height, rounds=rounds, batch=batch)
+    s = Driven.open(kernel, RunOptions(ProblemSize(height=height, rounds=rounds, batch_size=batch)))
     assert s.check_stores
     assert stop_kinds(s, "continue", "end") == ["pause", "pause", "end"]
     assert "values correct" in s.last_stop.message
@@ -136,14 +137,14 @@ def test_our_kernels_run_to_the_end_both_ways_without_a_store_divergence(
 @pytest.mark.parametrize("kernel", ["three-lane", "vector"])
 def test_our_kernels_at_the_standard_size_never_trip_it(kernel) -> None:
     """(The baseline at the standard size is run by benchmarks/store_check_bench.py.)"""
-    s = Session.open(kernel)
+    s = Driven.open(kernel)
     assert stop_kinds(s, "continue", "end") == ["pause", "pause", "end"]
 
 
 @pytest.mark.parametrize("batch", [5, 13])
 def test_kernels_that_stop_short_of_a_vector_never_trip_it(batch) -> None:
     for kernel in ("baseline", "three-lane"):
-        s = Session.open(kernel, height=2, rounds=3, batch=batch)
+        s = Driven.open(kernel, RunOptions(ProblemSize(height=2, rounds=3, batch_size=batch)))
         assert stop_kinds(s, "continue", "end") == ["pause", "pause", "end"]
 
 
@@ -152,11 +153,11 @@ def test_kernels_that_stop_short_of_a_vector_never_trip_it(batch) -> None:
 
 @pytest.fixture(scope="module")
 def wrong_kernel() -> LoadedKernel:
-    return load_kernel(str(WRONG_KERNEL), height=2, n_nodes=7, batch_size=8, rounds=3)
+    return load_kernel(str(WRONG_KERNEL), ProblemSize(height=2, batch_size=8, rounds=3))
 
 
 def wrong_session(kernel: LoadedKernel) -> Session:
-    return Session(kernel, PROBLEM3)
+    return Driven(kernel, PROBLEM3)
 
 
 def test_the_wrong_store_stops_right_after_it(wrong_kernel) -> None:
@@ -300,7 +301,7 @@ def test_a_bad_store_in_a_bundle_that_pauses_leads_the_pause() -> None:
 def test_a_step_back_is_a_divergence() -> None:
     w = value_stages(0)
     program = store_words(PROBLEM3, [(V3, w[1]), (V3, w[3]), (V3, w[2])])
-    s = Session(LoadedKernel("steps", None, program, {}), PROBLEM3)
+    s = Driven(LoadedKernel("steps", None, program, {}), PROBLEM3)
     stop = s.execute("continue").stop
     assert stop.step == 6
     assert stop.message.startswith(

@@ -6,13 +6,14 @@ from __future__ import annotations
 import io
 
 from tests.vliwdbg.core_fixtures import LOOP_NAMES, loop_program, session, state
-from vliwdbg.faces.replay import run_script, script_header, write_script
+from vliwdbg.commands.recording import script_header, write_script
+from vliwdbg.faces.replay import run_script
 
 
 def replay(lines: list[str], s=None) -> tuple[int, str, str, object]:
     s = s or session(loop_program(4), LOOP_NAMES)
     out, err = io.StringIO(), io.StringIO()
-    status = run_script(s, lines, "demo.txt", out, err)
+    status = run_script(s.console, lines, "demo.txt", out, err)
     return status, out.getvalue(), err.getvalue(), s
 
 

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from machine.problem import make_problem
+from machine.problem import ProblemSize, make_problem
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.loading.loader import LoadedKernel
@@ -89,7 +90,7 @@ def test_the_whole_run_matches_the_drop_in_machines_trace(tmp_path, monkeypatch,
     if kernel == "hand-built":
         session = Session(LoadedKernel("t", None, PROGRAM, dict(NAMES), [], 0.0), PROBLEM)
     else:
-        session = Session.open(kernel, height=2, rounds=1, batch=4)
+        session = Session.open(kernel, RunOptions(ProblemSize(height=2, rounds=1, batch_size=4)))
     monkeypatch.chdir(tmp_path)
     machine = Machine(
         session.problem.initial, session.program, DebugInfo(session.kernel.scratch_map), trace=True

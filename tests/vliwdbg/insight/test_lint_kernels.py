@@ -4,6 +4,7 @@ Their deliberate stale reads are marked with ("comment", "lint: reads-old")."""
 
 import pytest
 
+from machine.problem import ProblemSize
 from vliwdbg.insight.lint import lint_report
 from vliwdbg.loading.loader import load_kernel
 
@@ -12,7 +13,7 @@ HEIGHT, ROUNDS, BATCH = 3, 2, 16
 
 @pytest.mark.parametrize("name", ["baseline", "three-lane", "vector"])
 def test_shipped_kernel_lints_with_status_0(name):
-    kernel = load_kernel(name, height=HEIGHT, n_nodes=2 ** (HEIGHT + 1) - 1, batch_size=BATCH, rounds=ROUNDS)
+    kernel = load_kernel(name, ProblemSize(height=HEIGHT, batch_size=BATCH, rounds=ROUNDS))
     report = lint_report(kernel.program, scratch_map=kernel.scratch_map)
     assert [f.line() for f in report.findings if f.severity != "note"] == []
     assert report.status == 0

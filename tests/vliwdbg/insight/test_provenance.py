@@ -4,6 +4,7 @@ import pytest
 
 from machine.problem import make_problem
 from vliwdbg.core.expr import Location
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.insight import provenance
 from vliwdbg.insight.provenance import ProvenanceError, origin, origin_lines, uses, uses_lines
@@ -32,7 +33,7 @@ PROGRAM = [
 
 def open_session(interval: int = 4) -> Session:
     kernel = LoadedKernel("test", None, PROGRAM, dict(NAMES), [], 0.0)
-    return Session(kernel, PROBLEM, checkpoint_interval=interval, debug=False)
+    return Session(kernel, PROBLEM, RunOptions(PROBLEM.size, debug=False), checkpoint_interval=interval)
 
 
 def at(step: int, interval: int = 4) -> Session:

@@ -5,12 +5,14 @@ import pytest
 
 from machine.engine import Core
 from machine.faults import CompareFault
+from machine.problem import ProblemSize
 from vliwdbg.core.expr import Location
+from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.insight import provenance
 from vliwdbg.insight.provenance import origin, uses
 
-SIZES = {"height": 2, "rounds": 2, "batch": 8}
+SIZES = RunOptions(ProblemSize(height=2, rounds=2, batch_size=8))
 
 
 def history(session: Session) -> list[tuple[int, set, set]]:
@@ -35,7 +37,7 @@ def history(session: Session) -> list[tuple[int, set, set]]:
 @pytest.mark.parametrize("name", ["three-lane", "vector", "baseline"])
 def test_origin_and_uses_agree_with_a_recorded_run(monkeypatch, name):
     monkeypatch.setattr(provenance, "WINDOW", 50)
-    session = Session.open(name, **SIZES)
+    session = Session.open(name, SIZES)
     steps = history(session)
     words = sorted({w for _, written, _ in steps for w in written})
     probes = words[:: max(1, len(words) // 40)]

@@ -11,16 +11,18 @@ import errno
 import hashlib
 import marshal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from machine.problem import ProblemSize
 from vliwdbg.loading import cache as build_cache
 from vliwdbg.loading import loader as loader_module
 from vliwdbg.loading.loader import LoadedKernel, load_kernel
 
-SMALL = {"height": 3, "n_nodes": 15, "batch_size": 8, "rounds": 2}
-SIZES = (3, 15, 8, 2)
+SMALL = ProblemSize(height=3, rounds=2, batch_size=8)
+SIZES = SMALL.build_args()
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -35,7 +37,8 @@ def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def load(spec: str | None = "three-lane", **kw: object) -> LoadedKernel:
-    return load_kernel(spec, **{**SMALL, **kw})
+    rounds = kw.pop("rounds", SMALL.rounds)
+    return load_kernel(spec, replace(SMALL, rounds=rounds), **kw)
 
 
 def cached_files(home: Path) -> list[Path]:

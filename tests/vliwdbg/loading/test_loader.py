@@ -14,17 +14,18 @@ from pathlib import Path
 import pytest
 
 import machine
+from machine.problem import ProblemSize
 from vliwdbg.loading import loader as loader_module
 from vliwdbg.loading.child import ProgramShapeError, plain_program, plain_scratch_map
 from vliwdbg.loading.loader import KernelLoadError, LoadedKernel, load_kernel
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "kernels"
 ROOT = Path(__file__).resolve().parents[3]
-SMALL = {"height": 2, "n_nodes": 7, "batch_size": 4, "rounds": 1}
+SMALL = ProblemSize(height=2, rounds=1, batch_size=4)
 
 
 def load(path: Path | str, **kw: object) -> LoadedKernel:
-    return load_kernel(str(path), **{**SMALL, **kw})
+    return load_kernel(str(path), SMALL, **kw)
 
 
 def load_error(path: Path | str, **kw: object) -> str:
@@ -74,7 +75,7 @@ def test_kernel_without_debug_info_and_with_an_extra_parameter() -> None:
 
 def test_slow_kernel_whose_debug_info_returns_none() -> None:
     kernel = load(FIXTURES / "messy" / "slow_no_names.py")
-    assert kernel.program == [{"load": [("const", 0, SMALL["batch_size"])]}, {"flow": [("halt",)]}]
+    assert kernel.program == [{"load": [("const", 0, SMALL.batch_size)]}, {"flow": [("halt",)]}]
     assert kernel.scratch_map == {}
     assert kernel.notes == ["debug_info() returned None: no scratch names"]
     assert kernel.build_seconds >= 0.5
@@ -215,7 +216,7 @@ def _ours_present(module: str) -> bool:
 def test_our_kernels_by_name(spec: str | None, name: str, module: str) -> None:
     if not _ours_present(module):
         pytest.skip(f"{module.replace('.', '/')}.py is not written yet")
-    kernel = load_kernel(spec, height=3, n_nodes=15, batch_size=8, rounds=2)
+    kernel = load_kernel(spec, ProblemSize(height=3, batch_size=8, rounds=2))
     assert kernel.name == name
     assert kernel.path == str(ROOT / (module.replace(".", "/") + ".py"))
     assert kernel.program and all(type(b) is dict for b in kernel.program)
@@ -232,7 +233,7 @@ def test_a_missing_kernel_of_ours_is_a_load_error(monkeypatch: pytest.MonkeyPatc
 def test_our_baseline_as_a_file_builds_the_same_program_as_by_name() -> None:
     if not _ours_present("kernels.baseline"):
         pytest.skip("kernels/baseline.py is not written yet")
-    by_name = load_kernel("baseline", **SMALL)
+    by_name = load_kernel("baseline", SMALL)
     by_file = load(ROOT / "kernels" / "baseline.py")
     assert by_file.name == "baseline.py"
     assert by_file.program == by_name.program
@@ -265,9 +266,9 @@ def test_fresh_imports_a_kernel_of_ours_again(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setitem(loader_module.OUR_KERNELS, "vector", "edited_kernel_mod")
     try:
-        assert len(load_kernel("vector", **SMALL).program) == 1
+        assert len(load_kernel("vector", SMALL).program) == 1
         write(12)
-        assert len(load_kernel("vector", **SMALL).program) == 1
-        assert len(load_kernel("vector", **SMALL, fresh=True).program) == 12
+        assert len(load_kernel("vector", SMALL).program) == 1
+        assert len(load_kernel("vector", SMALL, fresh=True).program) == 12
     finally:
         sys.modules.pop("edited_kernel_mod", None)

@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from kernels.gc_pause import gc_paused
+from machine.gc_pause import gc_paused
 
 
 def test_paused_inside_and_restored_after_even_on_error():
