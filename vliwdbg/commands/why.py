@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from vliwdbg.cancel import Cancelled
 from vliwdbg.commands.base import Args, Command, CommandError, Reply, location_arg
-from vliwdbg.insight.sidecore import Cancelled
 from vliwdbg.insight.why import WhyError, answer_lines, explain
 
 if TYPE_CHECKING:
