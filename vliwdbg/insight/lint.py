@@ -34,7 +34,7 @@ from itertools import pairwise
 
 from machine.check import check_program
 from machine.isa import SCRATCH_SIZE, VLEN
-from vliwdbg.insight.access import ScratchNames, format_slot, iter_slots, slot_access
+from vliwdbg.insight.access import ScratchNames, format_slot, slot_access
 
 SEVERITIES = ("error", "note")
 
@@ -106,19 +106,11 @@ def lint_report(
     names = ScratchNames(scratch_map)
     faults = _errors(program, scratch_size)
     findings = list(faults)
-    accesses = [
-        [
-            (engine, index, slot, access)
-            for engine, index, slot in iter_slots(bundle)
-            if (access := slot_access(engine, slot)) is not None
-        ]
-        for bundle in program
-    ]
+    accesses = slot_accesses(program)
     same_bundle, silenced = _same_bundle(program, accesses, names)
     findings += same_bundle
     certain_end = _straight_line_end(program, faults)
-    marked = {pc for pc, bundle in enumerate(program) if "reads-old" in _allowances(bundle)}
-    findings += _unwritten_and_dead(accesses, scratch_size, names, certain_end, marked)
+    findings += _unwritten_and_dead(program, accesses, scratch_size, names, certain_end)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(
         key=lambda f: (
@@ -129,6 +121,25 @@ def lint_report(
         )
     )
     return LintReport(findings, silenced)
+
+
+def slot_accesses(program: Sequence[dict]) -> list[list[tuple]]:
+    """Per bundle, (engine, slot index, slot, Access) of every slot whose access is known, in
+    the bundle's order: what `iter_slots` and `slot_access` give, in one pass without a
+    generator per bundle (a long program has hundreds of thousands)."""
+    out: list[list[tuple]] = []
+    append = out.append
+    for bundle in program:
+        items: list[tuple] = []
+        if isinstance(bundle, dict):
+            for engine, slots in bundle.items():
+                if isinstance(slots, list | tuple):
+                    for index, slot in enumerate(slots):
+                        access = slot_access(engine, slot)
+                        if access is not None:
+                            items.append((engine, index, slot, access))
+        append(items)
+    return out
 
 
 def lint_status(findings: Sequence[LintFinding]) -> int:
@@ -280,7 +291,11 @@ def _certain_reads(engine: str, slot: object, access: object) -> tuple[int, ...]
 
 
 def _unwritten_and_dead(
-    accesses: list[list[tuple]], scratch_size: int, names: ScratchNames, certain_end: int, marked: set[int]
+    program: Sequence[dict],
+    accesses: list[list[tuple]],
+    scratch_size: int,
+    names: ScratchNames,
+    certain_end: int,
 ) -> list[LintFinding]:
     """Reads of words nothing wrote before them (errors where certain, see the module
     docstring, else notes), and writes that no slot anywhere reads (notes). A bundle marked
@@ -311,7 +326,7 @@ def _unwritten_and_dead(
                 for w in early:
                     reported[w] = 1
                 sure = set(_certain_reads(engine, slot, access)) if certain else set()
-                if pc in marked:
+                if "reads-old" in _allowances(program[pc]):
                     sure -= {w for *_, other in bundle for w in other.writes}
                 errors = [w for w in early if w in sure and written_anywhere[w]]
                 notes = [w for w in early if w not in errors]
