@@ -13,8 +13,9 @@ the take-home's measurements:
   program object through the drop-in `machine.Machine`), its total time against eight
   runs of the take-home.
 
-Then, per program, the submission check run by run: a new program object per round, a new
-`Machine` for it each run (pauses and compares off), the milliseconds of runs 1..8 and
+Then, per program, the submission check run by run: a new program object per round, with
+the code shared between programs forgotten as in a new process, a new `Machine` for it
+each run (pauses and compares off), the milliseconds of runs 1..8 and
 each one's ratio to one take-home run (or to PERF-NOTES' rate without `--takehome`),
 with the ratios the speed goals are stated in: every run, the first, and all eight
 together.
@@ -40,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from machine.engine import Core, Prepared, StopSpec
+from machine.engine import Core, Prepared, StopSpec, forget_shared_code
 from machine.isa import ALU_OPS, MASK, VLEN
 from machine.literal import LiteralMachine
 from machine.problem import make_problem
@@ -194,6 +195,7 @@ def report_runs(w: Workload, rounds: int, th: ModuleType | None, steps: int) -> 
     per_run: list[list[float]] = [[] for _ in range(8)]
     th_times: list[float] = []
     for _ in range(rounds):
+        forget_shared_code()
         times, th_time = submission_runs(w, th)
         for i, t in enumerate(times):
             per_run[i].append(t)
@@ -260,6 +262,7 @@ def measure(w: Workload, rounds: int, literal_rounds: int, th: ModuleType | None
     times = Times()
     engine_run(Prepared(w.program), w)()  # imports, first-use code: not part of any figure
     for r in range(rounds):
+        forget_shared_code()
         prepared = Prepared(w.program)
         run = engine_run(prepared, w)
         times.cold.append(seconds(run))

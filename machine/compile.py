@@ -220,6 +220,12 @@ class BundleCompiler:
         return namespace["bundle"].__code__
 
 
+def forget_code() -> None:
+    """Forget the code shared between programs here and in `machine.compose`."""
+    _SHAPES.clear()
+    compose.forget_code()
+
+
 def copy_bundle(bundle: dict) -> dict:
     """A copy of a bundle's mutable structure (its dict and slot lists; the slots, tuples,
     are shared): what compiled code was made from, to notice later changes."""

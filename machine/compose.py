@@ -88,6 +88,12 @@ _CONTROL = {
 }
 
 
+def forget_code() -> None:
+    """Forget the runners and slot functions made so far."""
+    _RUNNERS.clear()
+    _SLOT_CODE.clear()
+
+
 class Composer:
     """Composes bundles for one scratch size and debug setting; caches slot and runner code.
 

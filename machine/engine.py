@@ -23,7 +23,7 @@ from time import perf_counter
 from machine import interp
 from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
-from machine.compile import BundleCompiler, code_globals, content_key
+from machine.compile import BundleCompiler, code_globals, content_key, forget_code
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.gc_pause import gc_paused
@@ -37,6 +37,7 @@ __all__ = [
     "Snapshot",
     "StopSpec",
     "Write",
+    "forget_shared_code",
     "prepare",
 ]
 
@@ -235,6 +236,15 @@ def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
         while len(_CACHE) > _CACHE_LIMIT:
             del _CACHE[next(iter(_CACHE))]
     return prepared
+
+
+def forget_shared_code() -> None:
+    """Forget every prepared program and the code shared between programs (by shape, by
+    slot op, by runner signature), as in a new process: benchmarks call it so that each
+    round pays what a fresh process pays."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    forget_code()
 
 
 class _Table:
