@@ -64,6 +64,9 @@ class _Slot:
 LIGHT_SHAPE = 64
 SHAPE_REPEATS = 2
 
+#: What `BundleCompiler.compile` gives when it was told not to generate code for a new shape.
+WAIT = object()
+
 #: The code of every shape generated so far, shared by all compilers (it depends on the
 #: shape alone): a new program object of the same kernel, as a search loop makes, reuses it.
 _SHAPES: dict[tuple, types.CodeType] = {}
@@ -87,9 +90,11 @@ class BundleCompiler:
         self._lanes = tuple(range(scratch_size + VLEN))
         self._composer = compose.Composer(scratch_size, debug, globals_)
 
-    def compile(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
+    def compile(self, bundle: Any, pc: int, new_shape: bool = True) -> tuple[Callable, dict] | object | None:
         """A function for the bundle at pc and a copy of the bundle it was made from (equal
-        one-slot bundles share theirs), or None when the bundle must stay interpreted."""
+        one-slot bundles share theirs), or None when the bundle must stay interpreted. With
+        new_shape false, a bundle that would need code generated for its shape gives WAIT
+        (Python's compiler is the slow part of compiling, and a caller may ration it)."""
         content = bundle_content(bundle)
         if content is not None:
             known = self.by_content.get(content)
@@ -106,6 +111,9 @@ class BundleCompiler:
             seen = self._seen[shape] = self._seen.get(shape, 0) + 1
             if seen < SHAPE_REPEATS and len(shape) > 2:
                 return self.compose(bundle, pc)
+            if not new_shape:
+                self._seen[shape] -= 1
+                return WAIT
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:

@@ -164,7 +164,11 @@ class Composer:
                     control = (_CONTROL[op], *_PLANS[engine, op](self, slot, pc))
                     continue
                 part = self._plan_slot(engine, op, slot, pc)
-                if op != "cond_jump_rel" and _exact(slot):
+                if (
+                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+                    if len(slot) == 4
+                    else _exact(slot)
+                ):
                     parts[slot] = part
                 if engine == "store":
                     memory += part

@@ -18,12 +18,11 @@ import itertools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from time import perf_counter
 
 from machine import interp
 from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
-from machine.compile import BundleCompiler, code_globals, content_key, forget_code
+from machine.compile import WAIT, BundleCompiler, code_globals, content_key, forget_code
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.gc_pause import gc_paused
@@ -257,12 +256,13 @@ class _Table:
       runs many times; a one-slot bundle first looks for a function made for an equal one.
     - again in a later run, a program run again: a one-slot bundle stays interpreted (its
       interpretation costs about what a call of compiled code does, so making code would
-      cost that run more than all later runs win back); a bigger one is compiled as a loop's
-      would be (a light bundle gets code by shape, a dense one is composed from slot code
-      shared by equal slots), but not all at once: a run spends at most `_SHARE` of its time
-      on it (`Core.compiling` against the time since `Core.started`), interpreting the
-      rest once more. Making a bundle's code costs a few interpretations of it, so the work
-      is spread over the program's next runs and none costs much more than its first.
+      cost that run more than all later runs win back). A bigger one is compiled as a
+      loop's would be (a light bundle gets code by shape, a dense one is composed from slot
+      code shared by equal slots), but not all at once: each of the program's next
+      `_SPREAD` runs compiles a different share of them (by pc) and interprets the rest once
+      more, and a run generates code for at most `_NEW_SHAPES` new shapes (a bundle whose
+      shape must wait is interpreted and tried again in the next run). Making a bundle's
+      code costs a few interpretations of it, so no run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -284,8 +284,11 @@ class _Table:
         keep_debug_only = prepared.keep_debug_only
         keep = prepared.keep
         by_content = self.compiler.by_content
+        shapes = self.compiler.shapes
         #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
         seen = [0] * len(program)
+        #: How many later runs have interpreted each bundle again.
+        reruns = bytearray(len(program))
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
             sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
@@ -306,11 +309,14 @@ class _Table:
                 if last == k.run_id:
                     return loop(pc, s, m, k)
                 if len(bundle) != 1 and type(bundle) is dict:
-                    now = perf_counter()
-                    if k.compiling <= (now - k.started) * _SHARE:
-                        f = self.promote(pc)
-                        k.compiling += perf_counter() - now
-                        return f(pc, s, m, k)
+                    again = reruns[pc] + 1
+                    if again >= _SPREAD or (pc + again) % _SPREAD == 0:
+                        made = len(shapes)
+                        f = self.promote(pc, k.new_shapes < _NEW_SHAPES)
+                        k.new_shapes += len(shapes) - made
+                        if f is not None:
+                            return f(pc, s, m, k)
+                    reruns[pc] = min(again, _SPREAD)
             seen[pc] = k.run_id
             if len(bundle) != 1:
                 return interpreted(pc, s, m, k)
@@ -362,9 +368,13 @@ class _Table:
         self.first = first
         self.code.extend([first] * len(program))
 
-    def promote(self, pc: int) -> Callable:
-        """Compile the bundle at pc (or settle on interpreting it) and install the result."""
-        compiled = self.compiler.compile(self.prepared.program[pc], pc)
+    def promote(self, pc: int, new_shape: bool = True) -> Callable | None:
+        """Compile the bundle at pc (or settle on interpreting it) and install the result;
+        None, and nothing installed, when that needs a new shape's code and new_shape is
+        false."""
+        compiled = self.compiler.compile(self.prepared.program[pc], pc, new_shape)
+        if compiled is WAIT:
+            return None
         if compiled is None:
             f = self.interpreted
         else:
@@ -442,9 +452,8 @@ class Core:
         #: Tells this core's visits from another's: a bundle seen again by the same core is
         #: a loop's, by another core the program's next run (see `_Table`).
         self.run_id = next(_RUN_IDS)
-        #: When the current run started and the seconds it spent compiling since (`_Table`).
-        self.started = perf_counter()
-        self.compiling = 0.0
+        #: Shapes given code in this run for bundles of earlier runs (see `_Table`).
+        self.new_shapes = 0
 
     # ---- one bundle
 
@@ -536,8 +545,6 @@ class Core:
         (run alone, recording its writes) or read one (checked on the state before it)."""
         limit = spec.max_steps if spec.max_steps is not None else _FOREVER
         n_bundles = len(self.program)
-        self.started = perf_counter()
-        self.compiling = 0.0
         pcs = spec.pcs
         stops, writers, readers = self.prepared.stop_pcs(spec)
         stepwise = spec.predicate is not None
@@ -684,8 +691,11 @@ class Core:
 
 _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
-#: The share of a run's time it may spend compiling bundles of earlier runs (see `_Table`).
-_SHARE = 0.15
+#: Over how many runs a program run again has its bigger bundles compiled (see `_Table`).
+_SPREAD = 3
+#: How many new shapes a run may generate code for, for bundles of earlier runs: Python's
+#: compiler takes a millisecond or more for each.
+_NEW_SHAPES = 12
 
 
 class _RunFault(Exception):
