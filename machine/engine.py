@@ -254,15 +254,15 @@ class _Table:
 
     - again in the same run, a loop: it is compiled (`machine.compile`), since a loop body
       runs many times; a one-slot bundle first looks for a function made for an equal one.
-    - again in a later run, a program run again: a one-slot bundle stays interpreted (its
-      interpretation costs about what a call of compiled code does, so making code would
-      cost that run more than all later runs win back). A bigger one is compiled as a
-      loop's would be (a light bundle gets code by shape, a dense one is composed from slot
-      code shared by equal slots), but not all at once: each of the program's next
-      `_SPREAD` runs compiles a different share of them (by pc) and interprets the rest once
-      more, and a run generates code for at most `_NEW_SHAPES` new shapes (a bundle whose
-      shape must wait is interpreted and tried again in the next run). Making a bundle's
-      code costs a few interpretations of it, so no run pays for all of that work.
+    - again in a later run, a program run again: compiled as a loop's would be (a light
+      bundle gets code by shape, a dense one is composed from slot code shared by equal
+      slots), but not all at once. Each of the program's next `_SPREAD` runs compiles a
+      different share of its bigger bundles (by pc) and interprets the rest once more, and
+      generates code for at most `_NEW_SHAPES` new shapes (a bundle whose shape must wait
+      is interpreted and tried again in the next run); one-slot bundles, which gain less
+      from code each (their interpretation is already lean), are spread over
+      `_SPREAD_ONE_SLOT` runs. Making a bundle's code costs a few interpretations of it, so
+      no run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -287,7 +287,7 @@ class _Table:
         shapes = self.compiler.shapes
         #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
         seen = [0] * len(program)
-        #: How many later runs have interpreted each bundle again.
+        #: How many later runs have interpreted each bundle again (at most its spread).
         reruns = bytearray(len(program))
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
@@ -308,15 +308,19 @@ class _Table:
             if last:
                 if last == k.run_id:
                     return loop(pc, s, m, k)
-                if len(bundle) != 1 and type(bundle) is dict:
+                one = len(bundle) == 1
+                if type(bundle) is dict and not (one and "debug" in bundle):
+                    spread = _SPREAD_ONE_SLOT if one else _SPREAD
                     again = reruns[pc] + 1
-                    if again >= _SPREAD or (pc + again) % _SPREAD == 0:
+                    if again >= spread or (pc + again) % spread == 0:
+                        if one:
+                            return loop(pc, s, m, k)
                         made = len(shapes)
                         f = self.promote(pc, k.new_shapes < _NEW_SHAPES)
                         k.new_shapes += len(shapes) - made
                         if f is not None:
                             return f(pc, s, m, k)
-                    reruns[pc] = min(again, _SPREAD)
+                    reruns[pc] = min(again, spread)
             seen[pc] = k.run_id
             if len(bundle) != 1:
                 return interpreted(pc, s, m, k)
@@ -693,6 +697,7 @@ _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
 #: Over how many runs a program run again has its bigger bundles compiled (see `_Table`).
 _SPREAD = 3
+_SPREAD_ONE_SLOT = 4
 #: How many new shapes a run may generate code for, for bundles of earlier runs: Python's
 #: compiler takes a millisecond or more for each.
 _NEW_SHAPES = 12
