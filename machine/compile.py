@@ -64,7 +64,7 @@ class _Slot:
 LIGHT_SHAPE = 64
 SHAPE_REPEATS = 2
 
-#: What `BundleCompiler.compile` gives when it was told not to generate code for a new shape.
+#: What `BundleCompiler.compile` gives when it was told not to generate new code.
 WAIT = object()
 
 #: The code of every shape generated so far, shared by all compilers (it depends on the
@@ -90,11 +90,12 @@ class BundleCompiler:
         self._lanes = tuple(range(scratch_size + VLEN))
         self._composer = compose.Composer(scratch_size, debug, globals_)
 
-    def compile(self, bundle: Any, pc: int, new_shape: bool = True) -> tuple[Callable, dict] | object | None:
+    def compile(self, bundle: Any, pc: int, new_code: bool = True) -> tuple[Callable, dict] | object | None:
         """A function for the bundle at pc and a copy of the bundle it was made from (equal
         one-slot bundles share theirs), or None when the bundle must stay interpreted. With
-        new_shape false, a bundle that would need code generated for its shape gives WAIT
-        (Python's compiler is the slow part of compiling, and a caller may ration it)."""
+        new_code false, a bundle that would need new code generated (for its shape, a
+        composed runner or a slot function) gives WAIT: Python's compiler is the slow part
+        of compiling, and a caller may ration it."""
         content = bundle_content(bundle)
         if content is not None:
             known = self.by_content.get(content)
@@ -102,7 +103,7 @@ class BundleCompiler:
                 return known
         try:
             if _heavy(bundle, self.debug):
-                return self.compose(bundle, pc)
+                return self.compose(bundle, pc, new_code)
             shape, values = self._plan(bundle, pc)
         except Exception:
             return None
@@ -110,10 +111,11 @@ class BundleCompiler:
         if code is None:
             seen = self._seen[shape] = self._seen.get(shape, 0) + 1
             if seen < SHAPE_REPEATS and len(shape) > 2:
-                return self.compose(bundle, pc)
-            if not new_shape:
+                return self.compose(bundle, pc, new_code)
+            if not new_code:
                 self._seen[shape] -= 1
                 return WAIT
+            compose.generated[0] += 1
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:
@@ -122,12 +124,14 @@ class BundleCompiler:
         compiled = self.by_content[content] = (f, {engine: [slot]})
         return compiled
 
-    def compose(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
+    def compose(self, bundle: Any, pc: int, new_code: bool = True) -> tuple[Callable, dict] | object | None:
         """A function for the bundle at pc composed from shared slot code (no code made for
         it), or compiled when a slot has no composed form (coreid), and the copy it was made
-        from; None when it must stay interpreted."""
+        from; None when it must stay interpreted, WAIT as `compile` says."""
         try:
-            return self._composer.compose(bundle, pc), copy_bundle(bundle)
+            return self._composer.compose(bundle, pc, new_code), copy_bundle(bundle)
+        except compose.NoNewCode:
+            return WAIT
         except compose.Uncomposable:
             pass
         except Exception:
@@ -138,6 +142,9 @@ class BundleCompiler:
             return None
         code = self.shapes.get(shape)
         if code is None:
+            if not new_code:
+                return WAIT
+            compose.generated[0] += 1
             code = self.shapes[shape] = self._generate(shape)
         return types.FunctionType(code, self.globals, None, values), copy_bundle(bundle)
 

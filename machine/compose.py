@@ -33,6 +33,15 @@ _M = "4294967295"
 _LANES = range(VLEN)
 
 
+#: How many code objects this module and `machine.compile` have generated (a caller that
+#: rations Python's compiler counts them).
+generated = [0]
+
+
+class NoNewCode(Exception):
+    """Composing the bundle needs code not made yet, and the caller said not to make any."""
+
+
 class Uncomposable(Exception):
     """The slot has no composed form (coreid needs the core); the bundle is compiled."""
 
@@ -114,6 +123,7 @@ class Composer:
         self._vectors: dict[tuple, tuple] = {}
         self._slices: dict[int, slice] = {}
         self._interned: dict[tuple, tuple] = {}
+        self._new_code = True
         #: engine -> slot -> its planned part: (function, operands, destination) for a slot
         #: that writes scratch, (function, operands) for a store. Kernels repeat their slots
         #: (a register reused round after round), so a repeated slot is planned once.
@@ -121,9 +131,11 @@ class Composer:
             engine: {} for engine in ("alu", "valu", "load", "store", "flow")
         }
 
-    def compose(self, bundle: Any, pc: int) -> Callable:
+    def compose(self, bundle: Any, pc: int, new_code: bool = True) -> Callable:
         """The runner of the bundle at pc. Raises Uncomposable for a slot it has no form
-        for, and another exception for a bundle that must stay interpreted."""
+        for, NoNewCode when it would need new code and new_code is false, and another
+        exception for a bundle that must stay interpreted."""
+        self._new_code = new_code
         if type(bundle) is not dict:
             raise Unfit
         scratch: list = []
@@ -177,6 +189,9 @@ class Composer:
         key = (len(scratch) // 3, len(memory) // 2, len(checks) // 2, control[:1], costs)
         code = self._runners.get(key)
         if code is None:
+            if not new_code:
+                raise NoNewCode
+            generated[0] += 1
             namespace: dict[str, Any] = {}
             exec(compile(runner_source(*key), "<composed bundle>", "exec"), namespace)
             code = self._runners[key] = namespace["bundle"].__code__
@@ -244,6 +259,9 @@ class Composer:
             raise Uncomposable(op) if (engine, op) in _PLANS else Unfit
         code = _SLOT_CODE.get((engine, op))
         if code is None:
+            if not self._new_code:
+                raise NoNewCode
+            generated[0] += 1
             source = "def slot(s, m, t):\n" + "".join(f"    {line}\n" for line in body.splitlines())
             namespace: dict[str, Any] = {}
             exec(compile(source, f"<slot {engine} {op}>", "exec"), namespace)

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from machine import interp
+from machine import compose, interp
 from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
 from machine.compile import WAIT, BundleCompiler, code_globals, content_key, forget_code
@@ -249,20 +249,22 @@ def forget_shared_code() -> None:
 class _Table:
     """The dispatch table of one prepared program for one debug setting.
 
-    Every entry starts as `first`, which interprets the bundle and notes which run (a
-    `Core`) saw it. What happens when the bundle comes again depends on what earned it:
+    Every entry starts as `first`, which interprets the bundle, notes which run (a `Core`)
+    saw it and leaves `again` in its place. What happens when the bundle comes again
+    depends on what earned it:
 
-    - again in the same run, a loop: it is compiled (`machine.compile`), since a loop body
-      runs many times; a one-slot bundle first looks for a function made for an equal one.
-    - again in a later run, a program run again: compiled as a loop's would be (a light
-      bundle gets code by shape, a dense one is composed from slot code shared by equal
-      slots), but not all at once. Each of the program's next `_SPREAD` runs compiles a
-      different share of its bigger bundles (by pc) and interprets the rest once more, and
-      generates code for at most `_NEW_SHAPES` new shapes (a bundle whose shape must wait
-      is interpreted and tried again in the next run); one-slot bundles, which gain less
-      from code each (their interpretation is already lean), are spread over
-      `_SPREAD_ONE_SLOT` runs. Making a bundle's code costs a few interpretations of it, so
-      no run pays for all of that work.
+    - again in the same run, a loop, or a one-slot bundle in any run: it is compiled
+      (`machine.compile`). A loop body runs many times; and a one-slot bundle first looks
+      for a function made for an equal one, which a scalar kernel nearly always finds (the
+      baseline kernel runs 147,734 such bundles with 541 distinct slots), so that costs
+      little more than interpreting it.
+    - a bigger bundle again in a later run, a program run again: compiled as a loop's would
+      be (a light bundle gets code by shape, a dense one is composed from slot code shared
+      by equal slots), but not all at once. Each of the program's next `_SPREAD` runs
+      compiles a different share of them (by pc) and interprets the rest once more, and
+      generates at most `_NEW_CODE` code objects (a bundle whose code must wait is
+      interpreted and tried again in the next run). Making such a bundle's code costs a
+      few interpretations of it, so no run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -284,10 +286,10 @@ class _Table:
         keep_debug_only = prepared.keep_debug_only
         keep = prepared.keep
         by_content = self.compiler.by_content
-        shapes = self.compiler.shapes
+        generated = compose.generated
         #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
         seen = [0] * len(program)
-        #: How many later runs have interpreted each bundle again (at most its spread).
+        #: How many later runs have interpreted each bundle again (at most `_SPREAD`).
         reruns = bytearray(len(program))
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
@@ -304,24 +306,8 @@ class _Table:
 
         def first(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
-            last = seen[pc]
-            if last:
-                if last == k.run_id:
-                    return loop(pc, s, m, k)
-                one = len(bundle) == 1
-                if type(bundle) is dict and not (one and "debug" in bundle):
-                    spread = _SPREAD_ONE_SLOT if one else _SPREAD
-                    again = reruns[pc] + 1
-                    if again >= spread or (pc + again) % spread == 0:
-                        if one:
-                            return loop(pc, s, m, k)
-                        made = len(shapes)
-                        f = self.promote(pc, k.new_shapes < _NEW_SHAPES)
-                        k.new_shapes += len(shapes) - made
-                        if f is not None:
-                            return f(pc, s, m, k)
-                    reruns[pc] = min(again, spread)
             seen[pc] = k.run_id
+            code[pc] = again
             if len(bundle) != 1:
                 return interpreted(pc, s, m, k)
             ((engine, slots),) = bundle.items()
@@ -344,6 +330,21 @@ class _Table:
             elif value is not None:
                 return _control(value, pc, k)
             return pc + 1
+
+        def again(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            bundle = program[pc]
+            if len(bundle) == 1 or seen[pc] == k.run_id or type(bundle) is not dict:
+                return loop(pc, s, m, k)
+            times = reruns[pc] + 1
+            if times >= _SPREAD or (pc + times) % _SPREAD == 0:
+                made = generated[0]
+                f = self.promote(pc, k.new_code < _NEW_CODE)
+                k.new_code += generated[0] - made
+                if f is not None:
+                    return f(pc, s, m, k)
+            reruns[pc] = min(times, _SPREAD)
+            seen[pc] = k.run_id
+            return interpreted(pc, s, m, k)
 
         def loop(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
@@ -369,16 +370,15 @@ class _Table:
             return pc + 1
 
         self.interpreted = interpreted
-        self.first = first
+        self.fresh = (first, again)
         self.code.extend([first] * len(program))
 
-    def promote(self, pc: int, new_shape: bool = True) -> Callable | None:
+    def promote(self, pc: int, new_code: bool = True) -> Callable | None:
         """Compile the bundle at pc (or settle on interpreting it) and install the result;
-        None, and nothing installed, when that needs a new shape's code and new_shape is
-        false."""
-        compiled = self.compiler.compile(self.prepared.program[pc], pc, new_shape)
+        None, and nothing installed, when that needs new code and new_code is false."""
+        compiled = self.compiler.compile(self.prepared.program[pc], pc, new_code)
         if compiled is WAIT:
-            return None
+            return None if not new_code else self.interpreted
         if compiled is None:
             f = self.interpreted
         else:
@@ -388,9 +388,9 @@ class _Table:
         return f
 
     def compile_all(self) -> None:
-        code, first = self.code, self.first
+        code, fresh = self.code, self.fresh
         for pc in range(len(code)):
-            if code[pc] is first:
+            if code[pc] in fresh:
                 self.promote(pc)
 
 
@@ -456,8 +456,8 @@ class Core:
         #: Tells this core's visits from another's: a bundle seen again by the same core is
         #: a loop's, by another core the program's next run (see `_Table`).
         self.run_id = next(_RUN_IDS)
-        #: Shapes given code in this run for bundles of earlier runs (see `_Table`).
-        self.new_shapes = 0
+        #: Code objects generated in this run for bundles of earlier runs (see `_Table`).
+        self.new_code = 0
 
     # ---- one bundle
 
@@ -697,10 +697,9 @@ _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
 #: Over how many runs a program run again has its bigger bundles compiled (see `_Table`).
 _SPREAD = 3
-_SPREAD_ONE_SLOT = 4
-#: How many new shapes a run may generate code for, for bundles of earlier runs: Python's
-#: compiler takes a millisecond or more for each.
-_NEW_SHAPES = 12
+#: How many code objects (a shape's, a composed runner, a slot function) a run may generate
+#: for bundles of earlier runs: Python's compiler takes a millisecond or so for each.
+_NEW_CODE = 12
 
 
 class _RunFault(Exception):
