@@ -138,6 +138,8 @@ class Composer:
         self._new_code = new_code
         if type(bundle) is not dict:
             raise Unfit
+        if not new_code and self._needs_code(bundle):
+            raise NoNewCode
         scratch: list = []
         memory: list = []
         checks: list = []
@@ -196,6 +198,40 @@ class Composer:
             exec(compile(runner_source(*key), "<composed bundle>", "exec"), namespace)
             code = self._runners[key] = namespace["bundle"].__code__
         return types.FunctionType(code, self.globals, None, (*scratch, *memory, *checks, *control[1:]))
+
+    def _needs_code(self, bundle: dict) -> bool:
+        """Whether composing the bundle would need a runner or slot function not made yet,
+        found from its ops alone, before paying for planning its operands. A bundle that
+        planning would reject says False: planning then rejects it."""
+        n_scratch = n_memory = n_checks = 0
+        control: tuple = ()
+        costs = False
+        for engine, slots in bundle.items():
+            if type(slots) is not list and type(slots) is not tuple:
+                return False
+            if engine == "debug":
+                if self.debug:
+                    for slot in slots:
+                        if type(slot) is tuple and slot and slot[0] in ("compare", "vcompare"):
+                            n_checks += 1
+                            if ("debug", slot[0]) not in _SLOT_CODE:
+                                return True
+                continue
+            costs = True
+            for slot in slots:
+                if type(slot) is not tuple or not slot or type(slot[0]) is not str:
+                    return False
+                op = slot[0]
+                if engine == "flow" and op in _CONTROL:
+                    control = (_CONTROL[op],)
+                    continue
+                if (engine, op) not in _SLOT_CODE:
+                    return True
+                if engine == "store":
+                    n_memory += 1
+                else:
+                    n_scratch += 1
+        return (n_scratch, n_memory, n_checks, control, costs) not in self._runners
 
     def _plan_slot(self, engine: str, op: str, slot: tuple, pc: int) -> tuple:
         """The part of one slot that is not a control op: (function, operands, destination)

@@ -260,11 +260,11 @@ class _Table:
       little more than interpreting it.
     - a bigger bundle again in a later run, a program run again: compiled as a loop's would
       be (a light bundle gets code by shape, a dense one is composed from slot code shared
-      by equal slots), but not all at once. Each of the program's next `_SPREAD` runs
-      compiles a different share of them (by pc) and interprets the rest once more, and
-      generates at most `_NEW_CODE` code objects (a bundle whose code must wait is
-      interpreted and tried again in the next run). Making such a bundle's code costs a
-      few interpretations of it, so no run pays for all of that work.
+      by equal slots), but not all at once. A run compiles at most a `_SPREAD`th of the
+      program's bundles this way and generates at most `_NEW_CODE` code objects for them,
+      and interprets the rest once more (a bundle whose code must wait is tried again in
+      the next run). Making such a bundle's code costs a few interpretations of it, so no
+      run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -289,8 +289,8 @@ class _Table:
         generated = compose.generated
         #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
         seen = [0] * len(program)
-        #: How many later runs have interpreted each bundle again (at most `_SPREAD`).
-        reruns = bytearray(len(program))
+        #: How many bundles of earlier runs one run may compile.
+        share = len(program) // _SPREAD + 1
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
             sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
@@ -335,14 +335,13 @@ class _Table:
             bundle = program[pc]
             if len(bundle) == 1 or seen[pc] == k.run_id or type(bundle) is not dict:
                 return loop(pc, s, m, k)
-            times = reruns[pc] + 1
-            if times >= _SPREAD or (pc + times) % _SPREAD == 0:
+            if k.promoted < share:
                 made = generated[0]
                 f = self.promote(pc, k.new_code < _NEW_CODE)
                 k.new_code += generated[0] - made
                 if f is not None:
+                    k.promoted += 1
                     return f(pc, s, m, k)
-            reruns[pc] = min(times, _SPREAD)
             seen[pc] = k.run_id
             return interpreted(pc, s, m, k)
 
@@ -456,7 +455,9 @@ class Core:
         #: Tells this core's visits from another's: a bundle seen again by the same core is
         #: a loop's, by another core the program's next run (see `_Table`).
         self.run_id = next(_RUN_IDS)
-        #: Code objects generated in this run for bundles of earlier runs (see `_Table`).
+        #: Bundles of earlier runs this run compiled, and the code objects it generated for
+        #: them (see `_Table`).
+        self.promoted = 0
         self.new_code = 0
 
     # ---- one bundle
