@@ -51,10 +51,6 @@ class StatusFigures:
     total: RunTotal | None = None
 
 
-#: The core's states as the status line says them: "running" would suggest a run under way
-#: when it only means the core will execute the next bundle when asked.
-STATE_WORDS = {"running": "ready", "paused": "paused", "stopped": "stopped"}
-
 #: Between the status line's fields: a visible mark, so fields never read as one word
 #: even where a renderer drops the spaces around styled pieces.
 SEPARATOR = (" · ", "dim")
@@ -72,7 +68,7 @@ def position_text(figures: StatusFigures) -> Text:
         text.append(f"{label} ")
         text.append(value, "bold")
     text.append(*SEPARATOR)
-    text.append(STATE_WORDS.get(figures.state, figures.state), "italic")
+    text.append(figures.state, "italic")
     if figures.where:
         text.append(*SEPARATOR)
         text.append(figures.where)

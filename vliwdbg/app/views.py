@@ -179,7 +179,7 @@ class SessionViews:
             pc=pc,
             step=session.step,
             cycle=cycle,
-            state=self._state(),
+            state=session.state_word,
             scratch=list(session.scratch),
             mem=list(session.mem),
             scratch_changed=scratch_changed,
@@ -193,15 +193,6 @@ class SessionViews:
             total=self.run_total(),
             generation=self.generation,
         )
-
-    def _state(self) -> str:
-        """The core's state, or "faulted" where the next bundle is known to fault (the core
-        itself stays as it was, ready to try it again)."""
-        session = self.session
-        fault = session.timeline.fault
-        if fault is not None and fault.step == session.step:
-            return "faulted"
-        return _state_name(session.state)
 
     def _where(self, pc: int) -> str | None:
         """Where the current bundle is in the algorithm, by the kernel's compares:
@@ -327,10 +318,6 @@ class SessionViews:
 def _place(served: Served) -> str:
     """`round 3, elements 17-19: hash stage 2`."""
     return f"{served.place()}: {steps_text(served.steps)}"
-
-
-def _state_name(state: CoreState) -> str:
-    return CoreState(state).name.lower()
 
 
 def _region(mem: Sequence[int], region: tuple[int, int]) -> list[int]:

@@ -188,13 +188,23 @@ def cmd_info_occupancy(session: Session, args: Args) -> Reply:
     lo, hi = (parse_int(w, "a cycle number") for w in words) if words else (None, None)
     if lo is not None and hi is not None and hi < lo:
         raise CommandError(f"the range {lo}..{hi} runs backward")
-    return Reply(run_occupancy(session, lo, hi).lines())
+    now = session.cycle
+    if lo is not None and lo >= now and lo > 0:
+        raise CommandError(
+            f"cycles {lo}..{hi} have not run yet: the run stands at cycle {now}, and info occupancy"
+            " counts the cycles run so far (go past them first, or ask info critical FROM TO)"
+        )
+    lines = run_occupancy(session, lo, hi).lines()
+    if hi is not None and hi > now:
+        lines.append(f"(counted up to cycle {now}, where the run stands: cycles past it have not run yet)")
+    return Reply(lines)
 
 
 def cmd_info_program(session: Session, args: Args) -> Reply:
     no_args(args)
-    state = session.state.name.lower()
-    lines = [f"{session.kernel.name}: {len(session.program)} bundles; {state} at {session.where()}"]
+    lines = [
+        f"{session.kernel.name}: {len(session.program)} bundles; {session.state_word} at {session.where()}"
+    ]
     if session.last_stop is not None and session.last_stop.kind not in ("steps", "cycle"):
         lines.append(f"last stop: {session.last_stop.message}")
     lines.append(f"store check: {_STORE_CHECK[session.check_stores]}")

@@ -153,6 +153,16 @@ class Session:
         return self.core.mem
 
     @property
+    def state_word(self) -> str:
+        """The state as the user reads it: "ready" (the core's RUNNING: nothing runs until a
+        move), "paused", "stopped", or "faulted" where the next bundle is known to fault
+        (the core itself stays as it was, ready to try it again)."""
+        fault = self.timeline.fault
+        if fault is not None and fault.step == self.step:
+            return "faulted"
+        return _STATE_WORDS[self.state]
+
+    @property
     def trace_buf(self) -> Sequence[int]:
         return self.core.trace_buf
 
@@ -440,6 +450,9 @@ class Session:
                 raise SessionError(
                     f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
+
+
+_STATE_WORDS = {CoreState.RUNNING: "ready", CoreState.PAUSED: "paused", CoreState.STOPPED: "stopped"}
 
 
 def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:

@@ -269,7 +269,12 @@ def _scratch_names(builder: object, where: Where) -> tuple[dict[int, tuple[str, 
     if info is None:
         return {}, ["debug_info() returned None: no scratch names"]
     scratch_map = info if isinstance(info, Mapping) else getattr(info, "scratch_map", None)
-    return plain_scratch_map(scratch_map)
+    if scratch_map is None:
+        return {}, ["debug_info() gave no scratch_map: no scratch names"]
+    names, notes = plain_scratch_map(scratch_map)
+    if not names and not notes:
+        notes = ["debug_info() gave an empty scratch map: no scratch names"]
+    return names, notes
 
 
 def import_file(path: str) -> ModuleType:

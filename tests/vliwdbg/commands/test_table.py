@@ -183,14 +183,20 @@ def test_info_reference_and_occupancy_on_a_real_kernel(baseline: Session) -> Non
         "  values hold the result of round 1: 8",
         "indices: all 8 equal the reference's final indices",
     ]
+    # The baseline is straight-line code ending in its second pause: the second continue
+    # stops after it, having run every bundle, each costing a cycle but the debug-only ones.
+    program = baseline.program
+    pauses = [pc for pc, b in enumerate(program) if ("pause",) in b.get("flow", [])]
+    assert len(pauses) == 2 and pauses[1] == len(program) - 1
+    cycles = sum(1 for b in program if set(b) - {"debug"})
     occupancy = out(baseline, "info occupancy")
-    assert occupancy[0] == f"cycles 0..{baseline.cycle}: {baseline.cycle} bundles that cost a cycle"
+    assert occupancy[0] == f"cycles 0..{cycles}: {cycles} bundles that cost a cycle"
     assert any(line.startswith("alu") for line in occupancy)
     assert out(baseline, "info occupancy 0 10")[0] == "cycles 0..10: 10 bundles that cost a cycle"
+    where = f"step {len(program)}, cycle {cycles}, pc {len(program)}"
     assert out(baseline, "info program") == [
-        f"baseline: {len(baseline.program)} bundles; paused at step {baseline.step}, cycle {baseline.cycle},"
-        f" pc {baseline.pc}",
-        f"last stop: {baseline.last_stop.message}",
+        f"baseline: {len(program)} bundles; paused at {where}",
+        f"last stop: pause 2 of 2 (after the last round): values match the reference's ({where})",
         "store check: on (a store to values or indices that the reference never makes there stops)",
     ]
 
@@ -203,6 +209,22 @@ def test_info_occupancy_follows_a_loop() -> None:
     assert lines[0] == "cycles 0..14: 14 bundles that cost a cycle"
     flow = next(line for line in lines if line.startswith("flow"))
     assert flow.split()[1] == "5"  # two pauses and three cond_jumps
+
+
+def test_info_occupancy_says_it_counts_only_the_cycles_run_so_far() -> None:
+    s = session(loop_program(3), LOOP_NAMES)
+    s.execute("goto step 6")  # pcs 0-5, each costing a cycle
+    past = out(s, "info occupancy 2 100")
+    assert past[0] == "cycles 2..6: 4 bundles that cost a cycle"
+    assert past[-1] == "(counted up to cycle 6, where the run stands: cycles past it have not run yet)"
+    error = s.execute("info occupancy 100 200").error
+    assert error.startswith("info occupancy: cycles 100..200 have not run yet: the run stands at cycle 6")
+    assert out(s, "info occupancy 0 6")[-1] != past[-1]
+
+
+def test_info_program_says_ready_before_a_move_as_the_status_line_does() -> None:
+    s = session(loop_program(3), LOOP_NAMES)
+    assert out(s, "info program")[0] == "test: 10 bundles; ready at step 0, cycle 0, pc 0"
 
 
 def test_help(loop: Session) -> None:
