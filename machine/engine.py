@@ -16,7 +16,7 @@ from __future__ import annotations
 import gc
 import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from machine import compose, interp
@@ -496,6 +496,38 @@ class Core:
         self.pc = npc
         self.steps += 1
         self.cycle += 1 - (self.free_steps - free)
+
+    def walk(self, limit: int) -> Iterator[int]:
+        """Run bundle by bundle, with compares off, for an analysis that looks at every one:
+        yields each pc before its bundle runs, and runs it when asked for the next. Stops
+        before the end, after a halt, at a fault (the faulting bundle does not run, and the
+        state stays as before it) or after `limit` bundles; a pause is run through, as
+        `step` does.
+
+        What `step` does per bundle, without what an analysis does not need there: the
+        recording and compare options, and naming a fault (it only ends the walk). Compares
+        never change the state, so a walk goes where a run with them skipped goes."""
+        code = self.prepared.table(False).code
+        s, m = self.scratch, self.mem
+        n = len(self.program)
+        for _ in range(limit):
+            pc = self.pc
+            if self.state == _STOPPED or not 0 <= pc < n:
+                return
+            yield pc
+            state = self.state
+            self.state = _RUNNING
+            free = self.free_steps
+            try:
+                npc = code[pc](pc, s, m, self)
+            except Stopped as stop:
+                npc = stop.pc
+            except Exception:
+                self.state = state
+                return
+            self.pc = npc
+            self.steps += 1
+            self.cycle += 1 - (self.free_steps - free)
 
     def _step_interpreted(self, pc: int, record: bool, skip_debug: bool) -> list[Write] | None:
         s, m = self.scratch, self.mem

@@ -25,11 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from machine.isa import SLOT_LIMITS, TRACE_ENGINES, CoreState
+from machine.isa import SLOT_LIMITS, TRACE_ENGINES
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import format_slot, iter_slots, slot_access
 from vliwdbg.insight.effects import slot_effects
-from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle
 
 if TYPE_CHECKING:
     from machine.engine import Core
@@ -297,12 +297,11 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
     plans: dict[int, tuple[bool, list]] = {}
     budget = core.steps + session.options.max_steps
     first = core.steps
-    last = [first - 1]
 
     def bundles() -> Iterable[tuple[int, bool, list[SlotEvent]]]:
-        while (end is None or core.cycle < end) and core.steps < budget:
-            pc = core.pc
-            if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
+        # The walk runs each bundle when asked for the next pc; one that faults ends it.
+        for pc in core.walk(max(0, budget - core.steps)):
+            if end is not None and core.cycle >= end:
                 return
             planned = plans.get(pc)
             if planned is None:
@@ -312,12 +311,9 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
             step = core.steps
             poll(cancel, step)
             yield step, costs, events
-            if not step_over(core):
-                return
-            last[0] = step
 
     path = analyse(bundles(), first, first, unit="step")
-    path.last = last[0]
+    path.last = core.steps - 1  # the last step that ran (first - 1 when none did)
     stop = "the end" if end is None or core.cycle < end else str(core.cycle)
     path.span = f"cycles {start}..{stop} (steps {first}..{path.last})"
     return path

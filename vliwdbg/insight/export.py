@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from machine.isa import CoreState
+from machine.engine import Core
 from machine.trace import TraceWriter
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import iter_slots, slot_access
-from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -68,25 +68,37 @@ def export_trace(
     begin = core.cycle
     budget = core.steps + session.options.max_steps
     bundles = 0
-    while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
-        pc = core.pc
-        if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
+    # Each bundle is written down once it has run (its events show the words it wrote),
+    # which is when the walk yields the next pc, or when the walk ends after it.
+    ran: tuple[int, int, int] | None = None
+    for pc in core.walk(max(0, budget - core.steps)):
+        if ran is not None:
+            bundles += _add(writer, writes, program, ran, core)
+            ran = None
+        if to_cycle is not None and core.cycle >= to_cycle:
             break
         poll(cancel, core.steps)
-        cycle = core.cycle
-        if not step_over(core):
-            break
-        if pc not in writes:
-            writes[pc] = _scratch_writes(program[pc])
-        written = writes[pc]
-        if written is not None:
-            writer.add_bundle(0, cycle, program[pc], written, core.scratch)
-            bundles += 1
+        ran = (pc, core.cycle, core.steps)
+    if ran is not None and core.steps > ran[2]:
+        bundles += _add(writer, writes, program, ran, core)
     try:
         writer.write(target)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     return Exported(target, begin, core.cycle, bundles, len(writer))
+
+
+def _add(writer: TraceWriter, writes: dict, program: list, ran: tuple[int, int, int], core: Core) -> int:
+    """Write the events of the bundle that just ran (pc, cycle before it, steps before
+    it); 1 if it made any, else 0."""
+    pc, cycle, _ = ran
+    if pc not in writes:
+        writes[pc] = _scratch_writes(program[pc])
+    written = writes[pc]
+    if written is None:
+        return 0
+    writer.add_bundle(0, cycle, program[pc], written, core.scratch)
+    return 1
 
 
 def _scratch_writes(bundle: dict) -> list[int] | None:
