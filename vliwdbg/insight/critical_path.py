@@ -322,6 +322,25 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
 def _plan(pc: int, bundle: dict) -> tuple[bool, list]:
     """Whether the bundle costs a cycle, and its slots as SlotEvents, except memory slots,
     left as (pc, engine, index, slot, access) to get their addresses each time they run."""
+    if not isinstance(bundle, dict):
+        return _plan_odd(pc, bundle)
+    plan: list = []
+    for engine, slots in bundle.items():
+        if engine == "debug" or not isinstance(slots, list | tuple):
+            continue
+        for index, slot in enumerate(slots):
+            access = slot_access(engine, slot)
+            if access is None:
+                continue
+            if (engine, slot[0]) in _MEMORY_OPS:
+                plan.append((pc, engine, index, slot, access))
+            else:
+                plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
+    return len(bundle) > ("debug" in bundle), plan
+
+
+def _plan_odd(pc: int, bundle: object) -> tuple[bool, list]:
+    """`_plan` of a bundle that is not a dict (it faults when it runs): the general way."""
     plan: list = []
     for engine, index, slot in iter_slots(bundle):
         if engine == "debug":

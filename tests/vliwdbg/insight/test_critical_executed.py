@@ -56,10 +56,26 @@ def test_a_loop_is_followed_as_it_ran():
 
 def stepwise_critical_path(session: Session, start: int = 0, end: int | None = None):
     """The executed critical path as it was computed before it walked the core
-    (`Core.walk`): one `step_over` per bundle. Kept here as the oracle of the walk."""
+    (`Core.walk`) and planned bundles without a generator: one `step_over` per bundle.
+    Kept here as the oracle of both."""
     from machine.isa import CoreState
-    from vliwdbg.insight.critical_path import SlotEvent, _plan, _with_addresses, analyse
+    from vliwdbg.insight.access import iter_slots, slot_access
+    from vliwdbg.insight.critical_path import _MEMORY_OPS, SlotEvent, _with_addresses, analyse
     from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
+
+    def _plan(pc, bundle):
+        plan = []
+        for engine, index, slot in iter_slots(bundle):
+            if engine == "debug":
+                continue
+            access = slot_access(engine, slot)
+            if access is None:
+                continue
+            if (engine, slot[0]) in _MEMORY_OPS:
+                plan.append((pc, engine, index, slot, access))
+            else:
+                plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
+        return any(e != "debug" for e in bundle), plan
 
     core = side_core_at_cycle(session, start)
     program = session.program
