@@ -38,10 +38,12 @@ if TYPE_CHECKING:
 _ENDS_BLOCK = {"halt", "pause", "jump", "jump_indirect", "cond_jump", "cond_jump_rel"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SlotEvent:
     """One slot as the chain sees it. mem_reads / mem_writes are exact addresses, or None
-    for "some memory, address unknown" (then ordering against every store is assumed)."""
+    for "some memory, address unknown" (then ordering against every store is assumed).
+    Not frozen: a long run makes one per slot it ran, and a frozen one costs several times
+    as much to make; nothing changes one once made."""
 
     pc: int
     engine: str
