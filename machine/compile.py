@@ -104,6 +104,15 @@ class BundleCompiler:
         try:
             if _heavy(bundle, self.debug):
                 return self.compose(bundle, pc, new_code)
+            if not new_code:
+                guess = self._shape_of(bundle)
+                if guess is not None and guess not in self.shapes:
+                    # Code would be needed: say so before paying for planning the operands.
+                    seen = self._seen.get(guess, 0) + 1
+                    if seen < SHAPE_REPEATS and len(guess) > 2:
+                        self._seen[guess] = seen
+                        return self.compose(bundle, pc, new_code)
+                    return WAIT
             shape, values = self._plan(bundle, pc)
         except Exception:
             return None
@@ -182,6 +191,27 @@ class BundleCompiler:
                 values.extend(vals)
         shape.append(costs)
         return tuple(shape), tuple(values)
+
+    def _shape_of(self, bundle: dict) -> tuple | None:
+        """The shape `_plan` would give the bundle, from its ops alone; None for anything
+        unusual (planning then decides)."""
+        shape: list = []
+        costs = False
+        for engine, slots in bundle.items():
+            if engine == "debug" and not self.debug:
+                continue
+            if type(slots) is not list and type(slots) is not tuple:
+                return None
+            for slot in slots:
+                if type(slot) is not tuple or not slot:
+                    return None
+                if engine != "debug":
+                    shape.append((engine, slot[0]))
+                elif self.debug and slot[0] in ("compare", "vcompare"):
+                    shape.append(("debug", slot[0]))
+            costs = costs or engine != "debug"
+        shape.append(costs)
+        return tuple(shape)
 
     def _plan_debug(self, slot: Any, shape: list, values: list) -> None:
         if type(slot) is not tuple or not slot:
