@@ -342,6 +342,8 @@ class _Table:
                 if f is not None:
                     k.promoted += 1
                     return f(pc, s, m, k)
+                if k.new_code >= _NEW_CODE:
+                    k.promoted = share  # out of new code: the rest waits for the next run
             seen[pc] = k.run_id
             return interpreted(pc, s, m, k)
 
@@ -729,7 +731,7 @@ class Core:
 _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
 #: Over how many runs a program run again has its bigger bundles compiled (see `_Table`).
-_SPREAD = 3
+_SPREAD = 4
 #: How many code objects (a shape's, a composed runner, a slot function) a run may generate
 #: for bundles of earlier runs: Python's compiler takes a millisecond or so for each.
 _NEW_CODE = 12
