@@ -258,13 +258,13 @@ class _Table:
       for a function made for an equal one, which a scalar kernel nearly always finds (the
       baseline kernel runs 147,734 such bundles with 541 distinct slots), so that costs
       little more than interpreting it.
-    - a bigger bundle again in a later run, a program run again: compiled as a loop's would
-      be (a light bundle gets code by shape, a dense one is composed from slot code shared
-      by equal slots), but not all at once. A run compiles at most a `_SPREAD`th of the
-      program's bundles this way and generates at most `_NEW_CODE` code objects for them,
-      and interprets the rest once more (a bundle whose code must wait is tried again in
-      the next run). Making such a bundle's code costs a few interpretations of it, so no
-      run pays for all of that work.
+    - a bigger bundle again in a later run, a program run again: composed from slot code
+      shared by equal slots (`machine.compose`; no code of its own shape, which a loop's
+      light bundle gets), but not all at once. A run composes at most a `_SPREAD`th of the
+      program's bundles this way and generates at most `_NEW_CODE` code objects (runners,
+      slot functions) for them, and interprets the rest once more (a bundle whose code
+      must wait is tried again in the next run). Composing a bundle costs a few
+      interpretations of it, so no run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -337,7 +337,7 @@ class _Table:
                 return loop(pc, s, m, k)
             if k.promoted < share:
                 made = generated[0]
-                f = self.promote(pc, k.new_code < _NEW_CODE)
+                f = self.promote(pc, k.new_code < _NEW_CODE, composed=True)
                 k.new_code += generated[0] - made
                 if f is not None:
                     k.promoted += 1
@@ -374,10 +374,15 @@ class _Table:
         self.fresh = (first, again)
         self.code.extend([first] * len(program))
 
-    def promote(self, pc: int, new_code: bool = True) -> Callable | None:
+    def promote(self, pc: int, new_code: bool = True, composed: bool = False) -> Callable | None:
         """Compile the bundle at pc (or settle on interpreting it) and install the result;
-        None, and nothing installed, when that needs new code and new_code is false."""
-        compiled = self.compiler.compile(self.prepared.program[pc], pc, new_code)
+        None, and nothing installed, when that needs new code and new_code is false. With
+        composed, the bundle is composed even if light (no code of its own shape)."""
+        bundle = self.prepared.program[pc]
+        if composed:
+            compiled = self.compiler.compose(bundle, pc, new_code)
+        else:
+            compiled = self.compiler.compile(bundle, pc, new_code)
         if compiled is WAIT:
             return None if not new_code else self.interpreted
         if compiled is None:
