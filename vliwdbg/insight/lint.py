@@ -34,7 +34,7 @@ from itertools import pairwise
 
 from machine.check import check_program
 from machine.isa import SCRATCH_SIZE, VLEN
-from vliwdbg.insight.access import ScratchNames, format_slot, slot_access
+from vliwdbg.insight.access import Access, ScratchNames, format_slot, slot_access
 
 SEVERITIES = ("error", "note")
 
@@ -123,6 +123,9 @@ def lint_report(
     return LintReport(findings, silenced)
 
 
+_COMPARE = "compare"
+
+
 def slot_accesses(program: Sequence[dict]) -> list[list[tuple]]:
     """Per bundle, (engine, slot index, slot, Access) of every slot whose access is known, in
     the bundle's order: what `iter_slots` and `slot_access` give, in one pass without a
@@ -135,7 +138,23 @@ def slot_accesses(program: Sequence[dict]) -> list[list[tuple]]:
             for engine, slots in bundle.items():
                 if isinstance(slots, list | tuple):
                     for index, slot in enumerate(slots):
-                        access = slot_access(engine, slot)
+                        if (
+                            engine == "debug"
+                            and type(slot) is tuple
+                            and len(slot) == 3
+                            and slot[0] == _COMPARE
+                        ):
+                            # A kernel's compares all differ (each names its own key), so
+                            # caching them would only fill the cache: their access is the
+                            # word they read.
+                            loc = slot[1]
+                            access = (
+                                Access((loc,), ())
+                                if isinstance(loc, int) and not isinstance(loc, bool)
+                                else None
+                            )
+                        else:
+                            access = slot_access(engine, slot)
                         if access is not None:
                             items.append((engine, index, slot, access))
         append(items)
