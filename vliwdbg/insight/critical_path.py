@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from machine.gc_pause import gc_paused
 from machine.isa import SLOT_LIMITS, TRACE_ENGINES
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import format_slot, iter_slots, slot_access
@@ -289,7 +290,9 @@ def executed_critical_path(
     key = (from_cycle, to_cycle)
     cache = _executed_cache.setdefault(session, {})
     if key not in cache:
-        cache[key] = _executed(session, from_cycle or 0, to_cycle, cancel)
+        # A slot event per slot run: the collector would walk the whole heap over and over.
+        with gc_paused():
+            cache[key] = _executed(session, from_cycle or 0, to_cycle, cancel)
     return cache[key]
 
 

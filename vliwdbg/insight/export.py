@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from machine.engine import Core
+from machine.gc_pause import gc_paused
 from machine.trace import TraceWriter
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import iter_slots, slot_access
@@ -71,16 +72,17 @@ def export_trace(
     # Each bundle is written down once it has run (its events show the words it wrote),
     # which is when the walk yields the next pc, or when the walk ends after it.
     ran: tuple[int, int, int] | None = None
-    for pc in core.walk(max(0, budget - core.steps)):
-        if ran is not None:
+    with gc_paused():  # events for every slot run: the collector would walk them over and over
+        for pc in core.walk(max(0, budget - core.steps)):
+            if ran is not None:
+                bundles += _add(writer, writes, program, ran, core)
+                ran = None
+            if to_cycle is not None and core.cycle >= to_cycle:
+                break
+            poll(cancel, core.steps)
+            ran = (pc, core.cycle, core.steps)
+        if ran is not None and core.steps > ran[2]:
             bundles += _add(writer, writes, program, ran, core)
-            ran = None
-        if to_cycle is not None and core.cycle >= to_cycle:
-            break
-        poll(cancel, core.steps)
-        ran = (pc, core.cycle, core.steps)
-    if ran is not None and core.steps > ran[2]:
-        bundles += _add(writer, writes, program, ran, core)
     try:
         writer.write(target)
     except OSError as exc:

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from machine.check import check_program
+from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, VLEN
 from vliwdbg.insight.access import Access, ScratchNames, format_slot, slot_access
 
@@ -103,6 +104,15 @@ def lint_report(
     scratch_map: dict[int, tuple[str, int]] | None = None,
 ) -> LintReport:
     """lint(), with the count of findings silenced by 'lint:' comments."""
+    with gc_paused():
+        return _lint_report(program, scratch_size, scratch_map)
+
+
+def _lint_report(
+    program: Sequence[dict], scratch_size: int, scratch_map: dict[int, tuple[str, int]] | None
+) -> LintReport:
+    """lint_report's work, with the collector paused: it makes a few objects per slot of the
+    program, which, with the collector on, would have it walk the whole heap over and over."""
     names = ScratchNames(scratch_map)
     faults = _errors(program, scratch_size)
     findings = list(faults)
