@@ -735,10 +735,11 @@ class Core:
 
 _FOREVER = 1 << 62
 _RUN_IDS = itertools.count(1)
-#: Over how many runs a program run again has its bigger bundles compiled (see `_Table`).
+#: A run composes at most this fraction (1/_SPREAD) of the program's bundles of earlier runs
+#: (see `_Table`).
 _SPREAD = 4
-#: How many code objects (a shape's, a composed runner, a slot function) a run may generate
-#: for bundles of earlier runs: Python's compiler takes a millisecond or so for each.
+#: How many code objects (a composed runner, a slot function) a run may generate for bundles
+#: of earlier runs: Python's compiler is the slowest part of making code.
 _NEW_CODE = 12
 
 
