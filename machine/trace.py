@@ -89,12 +89,14 @@ class TraceWriter:
         bundle: Mapping[str, Sequence],
         written: Iterable[int],
         scratch: Sequence[int],
+        sources: Mapping[tuple[str, int], str] | None = None,
     ) -> None:
         """Record one executed bundle.
 
         `cycle` is the cycle count before the bundle, `written` the scratch addresses the
         bundle wrote (whether or not the value changed, as on the take-home) and `scratch`
-        the core's scratch after the bundle.
+        the core's scratch after the bundle. `sources` gives, by (engine, slot index), the
+        line of the kernel's source that made a slot, shown in its event's args.
         """
         if not 0 <= core_id < self.n_cores:
             raise ValueError(f"core id {core_id} is outside 0..{self.n_cores - 1}")
@@ -104,16 +106,19 @@ class TraceWriter:
             if engine == "debug":
                 continue
             for i, slot in enumerate(slots):
-                head, tail = self._slot_event(core_id, engine, i, slot)
+                source = sources.get((engine, i), "") if sources else ""
+                head, tail = self._slot_event(core_id, engine, i, slot, source)
                 lines.append(head + ts + tail)
         for base, length, head in self._entry_events(core_id, tuple(written)):
             values = ", ".join(map(str, scratch[base : base + length]))
             lines.append(f'{{"name": "{values}", {head}{ts}, "dur": 1}}')
 
-    def _slot_event(self, core_id: int, engine: str, index: int, slot: Sequence) -> tuple[str, str]:
+    def _slot_event(
+        self, core_id: int, engine: str, index: int, slot: Sequence, source: str = ""
+    ) -> tuple[str, str]:
         """The event of a slot as text before and after its timestamp."""
         try:
-            key = (core_id, engine, index, tuple(slot))
+            key = (core_id, engine, index, tuple(slot), source)
             cached = self._slot_text.get(key)
         except TypeError:
             key, cached = None, None
@@ -122,7 +127,10 @@ class TraceWriter:
             head = json.dumps(
                 {"name": slot[0], "cat": "op", "ph": "X", "pid": core_id, "tid": self._tids[(engine, index)]}
             )
-            args = json.dumps({"slot": str(tuple(slot)), "named": str(named)})
+            fields = {"slot": str(tuple(slot)), "named": str(named)}
+            if source:
+                fields["source"] = source
+            args = json.dumps(fields)
             cached = (head[:-1] + ', "ts": ', f', "dur": 1, "args": {args}}}')
             if key is not None:
                 self._slot_text[key] = cached

@@ -126,6 +126,8 @@ class DebuggerApp(App[None]):
     def __init__(self, session: Session, record: str | Path | None = None) -> None:
         super().__init__()
         self.session = session
+        # A screen never waits for the source map: commands that need it say it is coming.
+        session.source_waits = False
         self.command_console = Console(session)
         self.record = Path(record) if record is not None else None
         self._record_header = "" if record is None else script_header(session, record)

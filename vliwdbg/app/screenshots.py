@@ -38,7 +38,10 @@ class Shot:
     size: tuple[int, int] = (160, 48)
 
     def open_app(self) -> DebuggerApp:
-        return DebuggerApp(Session.open(self.kernel, RunOptions(debug=self.debug)))
+        session = Session.open(self.kernel, RunOptions(debug=self.debug))
+        # A shot shows the source lines the map gives, whatever its speed on this machine.
+        session.wait_for_source_map()
+        return DebuggerApp(session)
 
     async def act(self, pilot: Pilot) -> None:
         """Bring the app to this shot's state, then wait until every pane shows it."""

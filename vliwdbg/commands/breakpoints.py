@@ -108,6 +108,8 @@ def cmd_info_breakpoints(session: Session, args: Args) -> Reply:
     lines = [f"{'id':<4}{'type':<17}{'on':<4}{'hits':>6}  what"]
     for bp in entries:
         what = bp.text if bp.kind in ("watch", "rwatch") else f"{bp.kind} {bp.text}"
+        if bp.kind == "line":
+            what += f" ({len(bp.pcs)} bundle{'' if len(bp.pcs) == 1 else 's'})"
         lines.append(f"{bp.id:<4}{bp.type_name:<17}{'y' if bp.enabled else 'n':<4}{bp.hits:>6}  {what}")
     return Reply(lines)
 

@@ -156,7 +156,7 @@ def info_critical(session: Session, args: Any) -> list[str]:
 def info_lint(session: Session, args: Any) -> list[str]:
     _no_args(args)
     report = lint_report(session.program, len(session.scratch), session.kernel.scratch_map)
-    lines = [f.line() for f in report.findings[:LINT_LINES]]
+    lines = [f.line(session.slot_where) for f in report.findings[:LINT_LINES]]
     hidden = len(report.findings) - len(lines)
     if hidden:
         lines.append(f"... {hidden} more (`vliwdbg --lint KERNEL` lists them all)")

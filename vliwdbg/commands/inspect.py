@@ -137,7 +137,8 @@ def cmd_info_bundle(session: Session, args: Args) -> Reply:
     lines = [f"pc {pc} ({tag}{'costs a cycle' if costs else 'no cycle'}):"]
     for engine, slots in bundle.items():
         for i, _slot in enumerate(slots):
-            lines.append(f"  {engine} {i}: {session.named_slot(pc, engine, i)}")
+            where = session.slot_where(pc, engine, i)
+            lines.append(f"  {engine} {i}: {session.named_slot(pc, engine, i)}{where}")
     if len(lines) == 1:
         lines.append("  (empty bundle)")
     return Reply(lines)

@@ -7,7 +7,7 @@ import difflib
 import re
 from typing import TYPE_CHECKING
 
-from vliwdbg.commands import breakpoints, inspect, moves, program, why
+from vliwdbg.commands import breakpoints, inspect, moves, program, source, why
 from vliwdbg.commands.base import Args, Command, CommandError, Reply
 from vliwdbg.commands.insight import INSIGHT_COMMANDS, InsightCommand, InsightError
 
@@ -51,6 +51,7 @@ COMMANDS: tuple[Command, ...] = (
     *moves.ROWS,
     *breakpoints.ROWS,
     *inspect.ROWS,
+    *source.ROWS,
     *(_insight(row) for row in INSIGHT_COMMANDS),
     *why.ROWS,
     *program.ROWS,
@@ -106,6 +107,8 @@ def lookup(text: str) -> tuple[Command, int, str | None]:
             end += m2.end()  # type: ignore[union-attr]
         elif first in GROUP_DEFAULTS and sub[:1].isdigit():
             command = _BY_NAME[GROUP_DEFAULTS[first]]
+        elif first == "break" and source.looks_like_place(sub):
+            command = _BY_NAME["break line"]
         else:
             subs = sorted(c.name.split()[1] for c in COMMANDS if c.name.startswith(first + " "))
             what = f"{first} {sub}: unknown" if sub else f"{first}: expected"

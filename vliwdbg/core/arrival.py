@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from machine.access import touches
-from machine.engine import RunResult
+from machine.engine import RunResult, Write
 from machine.faults import CompareFault, MachineFault
 from vliwdbg.core import stops
 from vliwdbg.core.expr import Expr
@@ -80,15 +80,32 @@ class Judge:
             self.session.stops.cycle_hits(self.session.cycle)
         )
 
+    def _writer_where(self, changes: Sequence[Write]) -> str:
+        """` at FILE:LINE` of the slot that wrote a watchpoint's first changed word, when
+        the kernel has a source map (finding the slot costs a step back and forth)."""
+        session = self.session
+        if session.source_map is None and not (session.source_waits and session.wait_for_source_map()):
+            return ""
+        origin = self._store_origin(changes[0].addr, changes[0].space)
+        return "" if origin is None else session.slot_where(*origin)
+
+    def _fault_where(self, fault: MachineFault) -> str:
+        """` at FILE:LINE` of the slot a fault names."""
+        return self.session.slot_where(fault.pc, fault.engine, fault.slot_index)
+
     def _bad_store_text(self, bad: Sequence[BadStore]) -> str:
         origin = self._store_origin(bad[0].addr)
-        where = None if origin is None else f"pc {origin[0]} {origin[1]} slot {origin[2]}"
+        if origin is None:
+            return bad_store_text(bad, None)
+        where = f"pc {origin[0]} {origin[1]} slot {origin[2]}{self.session.slot_where(*origin)}"
         return bad_store_text(bad, where)
 
-    def _store_origin(self, addr: int) -> tuple[int, str, int] | None:
+    def _store_origin(self, addr: int, space: str = "m") -> tuple[int, str, int] | None:
         """(pc, engine, slot index) of the slot of the bundle just run that stored memory word
-        `addr` (the last such slot: it is the one that lands). The bundle is looked at on the
-        state before it, one step back, and the timeline comes back here."""
+        `addr` (or wrote scratch word `addr`, for space "s"; the last such slot: it is the
+        one that lands). The bundle is looked at on the state before it, one step back, and
+        the timeline comes back here."""
+        written = 3 if space == "m" else 2
         step = self.session.step
         if step == 0:
             return None
@@ -101,7 +118,7 @@ class Judge:
             if isinstance(bundle, dict):
                 for engine, slots in bundle.items():
                     for index, slot in enumerate(slots):
-                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[3]:
+                        if addr in touches({engine: [slot]}, core.scratch, core.mem)[written]:
                             found = (pc, engine, index)
             return found
         finally:
@@ -145,10 +162,11 @@ class Judge:
         if reason in ("halt", "end"):
             return self._with_stores(result, "end", stops.end_text(self.values(), self.ref_values(), reason))
         if reason == "compare" and isinstance(result.fault, CompareFault):
-            self.compare_stop = self.stop("divergence", stops.divergence_text(result.fault))
+            text = stops.divergence_text(result.fault) + self._fault_where(result.fault)
+            self.compare_stop = self.stop("divergence", text)
             return self.compare_stop
         if reason in ("fault", "compare") and result.fault is not None:
-            return self.stop("fault", stops.fault_text(result.fault))
+            return self.stop("fault", stops.fault_text(result.fault) + self._fault_where(result.fault))
         return self.stop(plain_kind, f"stopped ({reason})")
 
     def _with_stores(self, result: RunResult, kind: str, text: str) -> Stop:
@@ -166,7 +184,9 @@ class Judge:
         cycle_bps = self.session.stops.cycle_hits(self.session.cycle)
         bad = self._bad_stores(result)
         parts = [self._bad_store_text(bad)] if bad else []
-        parts += [stops.watch_text(bp, ws, self.session.word_name) for bp, ws in watched]
+        parts += [
+            stops.watch_text(bp, ws, self.session.word_name) + self._writer_where(ws) for bp, ws in watched
+        ]
         if cycle_bps:
             parts.append(stops.cycle_breakpoint_text(cycle_bps))
         hit = [bp for bp, _ in watched] + cycle_bps

@@ -25,6 +25,7 @@ from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_locat
 from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.render import ScratchNamer, slot_text
+from vliwdbg.core.source import SourceJob, SourceMap, place_suffix
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
 from vliwdbg.core.store_check import StoreCheck
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
@@ -112,6 +113,7 @@ class Session:
         self._before: tuple[list[int], list[int]] | None = None
         self._changes: list[Write] | None = []
         #: The last stop at a failed compare: a move starting there skips that compare.
+        self._start_source_map(kernel)
 
     @classmethod
     def open(cls, kernel: str | None = None, options: RunOptions | None = None) -> Session:
@@ -221,6 +223,7 @@ class Session:
 
         notes = self.stops.rebind(kernel.program, locate, names)
         self._adopt(kernel, prepared, core, timeline)
+        notes += self._repoint_line_breakpoints(cancel)
         self.program_generation += 1
         self.last_stop = self.judge.plain("start")
         return LoadReport(kernel, notes, self.last_stop)
@@ -450,6 +453,57 @@ class Session:
                 raise SessionError(
                     f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
                 )
+
+    # --- the source map (vliwdbg.core.source) ---------------------------------------------
+
+    #: Whether a face without a screen runs here: commands and messages that need the map
+    #: then wait for it (a replay's output must not depend on how fast it was made). The
+    #: app sets this False and says the map is still being made instead.
+    source_waits = True
+
+    def _start_source_map(self, kernel: LoadedKernel) -> None:
+        """Make the map of `kernel`'s program on a thread (a load drops the last one's)."""
+        job = getattr(self, "_source_job", None)
+        if job is not None:
+            job.cancel()
+        self._source_job = SourceJob(kernel.source_request, kernel.program)
+
+    @property
+    def source_map(self) -> SourceMap | None:
+        """The map, or None while it is being made or when there is none."""
+        return self._source_job.map
+
+    @property
+    def source_status(self) -> str:
+        """`mapping sources`, `ready`, or `no source map: WHY`."""
+        return self._source_job.status
+
+    def wait_for_source_map(self, cancel: Cancel | None = None) -> SourceMap | None:
+        """Block until mapping ends; the map, or None when there is none (or `cancel`)."""
+        return self._source_job.wait(cancel)
+
+    def slot_where(self, pc: int, engine: str | None, index: int | None) -> str:
+        """` at FILE:LINE`: the innermost place that made the slot; "" when unknown."""
+        job = self._source_job
+        found = job.wait() if self.source_waits else job.map
+        return "" if found is None else place_suffix(found, pc, engine, index)
+
+    def _repoint_line_breakpoints(self, cancel: Cancel | None) -> list[str]:
+        """After a load, point each line breakpoint at the bundles its line made in the new
+        program; this waits for the new map, and says which lines made nothing now."""
+        entries = [bp for bp in self.stops.entries if bp.kind == "line"]
+        if not entries:
+            return []
+        found = self.wait_for_source_map(cancel)
+        notes = []
+        for bp in entries:
+            file, _, line = bp.text.split(" if ", 1)[0].rpartition(":")
+            pcs = found.pcs_at(file, int(line)) if found is not None else []
+            self.stops.set_line_pcs(bp.id, frozenset(pcs))
+            if not pcs:
+                why = "this kernel has no source map" if found is None else "that line made no slot now"
+                notes.append(f"{bp.label()} at {file}:{line}: {why}, so it stops nowhere")
+        return notes
 
 
 _STATE_WORDS = {CoreState.RUNNING: "ready", CoreState.PAUSED: "paused", CoreState.STOPPED: "stopped"}

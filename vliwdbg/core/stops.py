@@ -36,6 +36,7 @@ TYPE_NAMES = {
     "pc": "breakpoint",
     "cycle": "breakpoint",
     "op": "breakpoint",
+    "line": "breakpoint",
     "watch": "watchpoint",
     "rwatch": "read watchpoint",
 }
@@ -133,13 +134,17 @@ class StopTable:
         op: str | None = None,
         condition: Expr | None = None,
         location: Location | None = None,
+        pcs: frozenset[int] = frozenset(),
     ) -> Breakpoint:
-        """A new enabled entry; the caller has validated every field."""
+        """A new enabled entry; the caller has validated every field. A line breakpoint
+        (kind "line") stops before each of `pcs`: the bundles its source line made."""
         bp = Breakpoint(
             self._next_id, kind, text, pc=pc, cycle=cycle, op=op, condition=condition, location=location
         )
         if op is not None:
             bp.pcs = self.pcs_with_op(op)
+        if kind == "line":
+            bp.pcs = pcs
         self._items[bp.id] = bp
         self._next_id += 1
         self._changed()
@@ -189,10 +194,15 @@ class StopTable:
         self._changed()
         return notes
 
+    def set_line_pcs(self, bp_id: int, pcs: frozenset[int]) -> None:
+        """Re-point a line breakpoint at the bundles its line made in a new source map."""
+        self._items[bp_id].pcs = pcs
+        self._changed()
+
     def breakpoint_pcs(self) -> set[int]:
-        """Pcs where an enabled pc or op breakpoint stops (the app marks them)."""
+        """Pcs where an enabled pc, op or line breakpoint stops (the app marks them)."""
         pcs: set[int] = set()
-        for bp in self._enabled("pc", "op"):
+        for bp in self._enabled("pc", "op", "line"):
             pcs |= {bp.pc} if bp.kind == "pc" else bp.pcs
         return pcs
 
@@ -248,11 +258,11 @@ class StopTable:
     # --- which entries a candidate stop belongs to ---------------------------------------
 
     def pc_hits(self, pc: int, holds: Callable[[Expr], bool]) -> list[tuple[Breakpoint, str]]:
-        """The enabled pc and op breakpoints that stop before the bundle at pc, each with a
-        note. A condition that cannot be evaluated stops too (as gdb does), with the error
-        as its note, so the user sees why."""
+        """The enabled pc, op and line breakpoints that stop before the bundle at pc, each
+        with a note. A condition that cannot be evaluated stops too (as gdb does), with the
+        error as its note, so the user sees why."""
         hits = []
-        for bp in self._enabled("pc", "op"):
+        for bp in self._enabled("pc", "op", "line"):
             if not (bp.pc == pc if bp.kind == "pc" else pc in bp.pcs):
                 continue
             note = ""

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 
+from vliwdbg.core.source import SourceError, map_now, place_suffix
 from vliwdbg.faces.options import open_session, problem_size
 from vliwdbg.insight.export import ExportError, export_trace
 from vliwdbg.insight.lint import LOAD_FAILED, lint_report
-from vliwdbg.loading.loader import KernelLoadError, load_kernel
+from vliwdbg.loading.loader import KernelLoadError, LoadedKernel, load_kernel
 
 PROG = "vliwdbg"
 
@@ -41,10 +43,22 @@ def run_lint(args: argparse.Namespace) -> int:
     for note in kernel.notes:
         print(f"{PROG}: {note}", file=sys.stderr)
     report = lint_report(kernel.program, scratch_map=kernel.scratch_map)
+    source = _slot_source(kernel) if report.findings else None
     for finding in report.findings:
-        print(finding.line())
+        print(finding.line(source))
     print(f"{kernel.name}: {len(kernel.program)} bundles; {report.summary()}")
     return report.status
+
+
+def _slot_source(kernel: LoadedKernel) -> Callable[[int, str | None, int | None], str] | None:
+    """` at FILE:LINE` for a slot of the kernel, from its source map; None when it has none
+    (a line on stderr says why)."""
+    try:
+        smap = map_now(kernel.source_request, kernel.program)
+    except SourceError as exc:
+        print(f"{PROG}: no source lines: {exc}", file=sys.stderr)
+        return None
+    return lambda pc, engine, index: place_suffix(smap, pc, engine, index)
 
 
 def add_trace_arguments(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from machine.engine import Core
 from machine.gc_pause import gc_paused
 from machine.trace import TraceWriter
 from vliwdbg.cancel import Cancel, poll
@@ -69,38 +68,44 @@ def export_trace(
     begin = core.cycle
     budget = core.steps + session.options.max_steps
     bundles = 0
+    smap = session.source_map
+    if smap is None and session.source_waits:
+        smap = session.wait_for_source_map(cancel)
+    sources: dict[int, dict[tuple[str, int], str]] = {}
+
+    def add(ran: tuple[int, int, int]) -> int:
+        """Write the events of the bundle that just ran (pc, cycle before it, steps before
+        it); 1 if it made any, else 0."""
+        pc, cycle, _ = ran
+        if pc not in writes:
+            writes[pc] = _scratch_writes(program[pc])
+        written = writes[pc]
+        if written is None:
+            return 0
+        if smap is not None and pc not in sources:
+            sources[pc] = {(e, i): str(chain[0]) for e, i, chain in smap.slot_chains(pc) if chain}
+        writer.add_bundle(0, cycle, program[pc], written, core.scratch, sources.get(pc))
+        return 1
+
     # Each bundle is written down once it has run (its events show the words it wrote),
     # which is when the walk yields the next pc, or when the walk ends after it.
     ran: tuple[int, int, int] | None = None
     with gc_paused():  # events for every slot run: the collector would walk them over and over
         for pc in core.walk(max(0, budget - core.steps)):
             if ran is not None:
-                bundles += _add(writer, writes, program, ran, core)
+                bundles += add(ran)
                 ran = None
             if to_cycle is not None and core.cycle >= to_cycle:
                 break
             poll(cancel, core.steps)
             ran = (pc, core.cycle, core.steps)
         if ran is not None and core.steps > ran[2]:
-            bundles += _add(writer, writes, program, ran, core)
+            bundles += add(ran)
     try:
         writer.write(target)
     except OSError as exc:
         raise ExportError(f"cannot write {target}: {exc.strerror or exc}") from None
     return Exported(target, begin, core.cycle, bundles, len(writer))
-
-
-def _add(writer: TraceWriter, writes: dict, program: list, ran: tuple[int, int, int], core: Core) -> int:
-    """Write the events of the bundle that just ran (pc, cycle before it, steps before
-    it); 1 if it made any, else 0."""
-    pc, cycle, _ = ran
-    if pc not in writes:
-        writes[pc] = _scratch_writes(program[pc])
-    written = writes[pc]
-    if written is None:
-        return 0
-    writer.add_bundle(0, cycle, program[pc], written, core.scratch)
-    return 1
 
 
 def _scratch_writes(bundle: dict) -> list[int] | None:

@@ -28,7 +28,7 @@ in the summary, never listed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -58,14 +58,16 @@ class LintFinding:
     severity: str
     message: str
 
-    def line(self) -> str:
-        """The one-line form lint prints: pc, slot, severity, message."""
+    def line(self, source: Callable[[int, str | None, int | None], str] | None = None) -> str:
+        """The one-line form lint prints: pc, slot, severity, message; and, given
+        `source` (Session.slot_where), ` at FILE:LINE` of the slot."""
         where = f"pc {self.pc}"
         if self.engine is not None:
             where += f" {self.engine}"
             if self.slot_index is not None:
                 where += f"[{self.slot_index}] ({format_slot(self.slot)})"
-        return f"{where} {self.severity}: {self.message}"
+        at = source(self.pc, self.engine, self.slot_index) if source is not None else ""
+        return f"{where} {self.severity}: {self.message}{at}"
 
 
 @dataclass(frozen=True)

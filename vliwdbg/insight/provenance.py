@@ -483,7 +483,8 @@ class Namer:
         return None
 
     def slot(self, pc: int, engine: str, index: int) -> str:
-        return f"pc {pc} {engine}[{index}]: {self.session.named_slot(pc, engine, index)}"
+        where = self.session.slot_where(pc, engine, index)
+        return f"pc {pc} {engine}[{index}]: {self.session.named_slot(pc, engine, index)}{where}"
 
 
 def _values_text(values: Sequence[int]) -> str:

@@ -78,11 +78,13 @@ def cache_dir() -> Path | None:
 
 def source_files(root: Path, extra: Iterable[Path] = ()) -> list[Path]:
     """Every source a build of our kernels can depend on: the .py files under `root`'s
-    kernels/ and machine/, the builder's plain-data rules and this module, and `extra`
+    kernels/ and machine/, the builder's plain-data rules, the source mapping (its map is
+    kept here too) and this module, and `extra`
     (the kernel's own module, should it live elsewhere); sorted, without repeats."""
     files = {p.resolve() for folder in ("kernels", "machine") for p in (root / folder).rglob("*.py")}
-    files.add(Path(__file__).resolve().with_name("child.py"))
-    files.add(Path(__file__).resolve())
+    here = Path(__file__).resolve()
+    files.update(here.with_name(name) for name in ("child.py", "capture.py", "sources.py"))
+    files.add(here)
     files.update(p.resolve() for p in extra)
     return sorted(files)
 
@@ -193,6 +195,61 @@ class Entry:
             if temp is not None:
                 with contextlib.suppress(OSError):
                     os.unlink(temp)
+
+    @property
+    def map_path(self) -> Path:
+        """Where the source map of this build is kept (see vliwdbg.loading.sources)."""
+        return self.path.with_suffix(".srcmap")
+
+    def read_map(self) -> object | None:
+        """The stored source map as plain data, or None; shaped as a build's file is, and
+        its contents left for the caller to check."""
+        payload = _read_checked(self.map_path, self.key)
+        if payload is None:
+            return None
+        try:
+            return marshal.loads(payload)
+        except Exception:
+            return None
+
+    def write_map(self, data: object) -> None:
+        """Store a source map (plain data); failures are ignored, as for builds."""
+        try:
+            payload = marshal.dumps(data)
+        except ValueError:
+            return
+        _write_atomic(self.map_path, MAGIC + self.key.encode() + hashlib.sha256(payload).digest() + payload)
+
+
+def _read_checked(path: Path, key: str) -> bytes | None:
+    """The payload of a cache file with this key and an intact checksum, else None."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(_HEADER)
+            if len(header) < _HEADER or header[: len(MAGIC)] != MAGIC:
+                return None
+            if header[len(MAGIC) : len(MAGIC) + _KEY_BYTES] != key.encode():
+                return None
+            payload = stream.read()
+    except OSError:
+        return None
+    if hashlib.sha256(payload).digest() != header[-_SUM_BYTES:]:
+        return None
+    return payload
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temp = None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temp, path)
+    except OSError:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
 
 
 def _as_build(value: object, *, every_slot: bool) -> Build | None:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
+import importlib
 import importlib.machinery
 import importlib.util
 import json
+import marshal
 import operator
 import os
 import pickle
@@ -229,10 +232,17 @@ def missing_machine_name(exc: BaseException, machine: ModuleType) -> str | None:
     return None
 
 
-def run_builder(module: ModuleType, args: tuple[int, int, int, int], where: Where, fail: Any) -> dict:
+def run_builder(
+    module: ModuleType,
+    args: tuple[int, int, int, int],
+    where: Where,
+    fail: Any,
+    mapper: Any = None,
+) -> dict:
     """Build with the module's KernelBuilder as the take-home's harness does, and return
     {"ok": True, "program", "scratch_map", "notes"}; `fail(exc, phase)` turns an exception
-    into the failure result."""
+    into the failure result. `mapper(instrs)`, when given, adds "source": the source map
+    of the program as built (see capture.py)."""
     builder_class = getattr(module, "KernelBuilder", None)
     if builder_class is None:
         return {"ok": False, "error": f"{where.display}: defines no class KernelBuilder"}
@@ -255,7 +265,10 @@ def run_builder(module: ModuleType, args: tuple[int, int, int, int], where: Wher
     except ProgramShapeError as exc:
         return {"ok": False, "error": f"{where.display}: {exc}"}
     scratch_map, notes = _scratch_names(builder, where)
-    return {"ok": True, "program": program, "scratch_map": scratch_map, "notes": notes}
+    result = {"ok": True, "program": program, "scratch_map": scratch_map, "notes": notes}
+    if mapper is not None:
+        result["source"] = mapper(builder.instrs)
+    return result
 
 
 def _scratch_names(builder: object, where: Where) -> tuple[dict[int, tuple[str, int]], list[str]]:
@@ -277,11 +290,14 @@ def _scratch_names(builder: object, where: Where) -> tuple[dict[int, tuple[str, 
     return names, notes
 
 
-def import_file(path: str) -> ModuleType:
-    """Import a kernel file under its own name, as `from perf_takehome import ...` would."""
+def import_file(path: str, recorder: Any = None) -> ModuleType:
+    """Import a kernel file under its own name, as `from perf_takehome import ...` would;
+    through `recorder` (see capture.py) when mapping its sources."""
     name = os.path.splitext(os.path.basename(path))[0]
     if not name.isidentifier() or name in sys.modules:
         name = "_vliwdbg_kernel_" + re.sub(r"\W", "_", name)
+    if recorder is not None:
+        return sys.modules["_vliwdbg_capture"].load_rewritten(recorder, name, path)
     loader = importlib.machinery.SourceFileLoader(name, path)
     spec = importlib.util.spec_from_loader(name, loader)
     assert spec is not None
@@ -328,11 +344,48 @@ def build_file(request: dict) -> dict:
         )
         return {"ok": False, "error": where.describe(exc, phase, detail)}
 
+    recorder = None
+    if request.get("map_sources"):
+        capture = _capture_module()
+        machine_files = {os.path.join(os.path.realpath(folder), n + ".py") for n in MACHINE_ALIASES}
+
+        def show(filename: str) -> str:
+            return os.path.relpath(os.path.realpath(filename), where.folder)
+
+        def rewrites(filename: str) -> bool:
+            return where.owns(filename) and os.path.realpath(filename) not in machine_files
+
+        engines = importlib.import_module("machine.isa").SLOT_LIMITS
+        recorder = capture.Recorder(where.owns, show, engines)
+        capture.hook(recorder, rewrites)
     try:
-        module = import_file(path)
+        module = import_file(path, recorder)
     except BaseException as exc:
         return fail(exc, "import")
-    return run_builder(module, args, where, fail)
+    result = run_builder(module, args, where, fail, None if recorder is None else recorder.source_map)
+    if recorder is not None and result["ok"]:
+        result["digest"] = program_digest(result.pop("program"))
+    return result
+
+
+def program_digest(program: list[dict[str, list[tuple]]]) -> str:
+    """A digest of a plain program that two processes compute alike: marshal's version 0
+    writes neither references nor interning, which depend on the process."""
+    with paused_gc():
+        return hashlib.sha256(marshal.dumps(program, 0)).hexdigest()
+
+
+def _capture_module() -> ModuleType:
+    """capture.py, beside this file, loaded by its path: importing it as part of vliwdbg
+    would import the debugger, and putting this folder on sys.path would let its module
+    names shadow the kernel's."""
+    here = os.path.join(os.path.dirname(os.path.realpath(__file__)), "capture.py")
+    spec = importlib.util.spec_from_file_location("_vliwdbg_capture", here)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:

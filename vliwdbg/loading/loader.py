@@ -64,6 +64,9 @@ class LoadedKernel:
     build_seconds: float = 0.0
     #: Read back from the build cache rather than built (build_seconds is then the read).
     from_cache: bool = False
+    #: How to build it again to map its sources (see vliwdbg.loading.sources); None when
+    #: it came as a program.
+    source_request: dict | None = None
 
 
 class KernelLoadError(Exception):
@@ -126,7 +129,13 @@ def _load_ours(name: str, args: tuple[int, int, int, int], fresh: bool) -> Loade
         cached = entry.read()
         if cached is not None:
             return LoadedKernel(
-                name, module_file, cached.program, cached.scratch_map, cached.notes, from_cache=True
+                name,
+                module_file,
+                cached.program,
+                cached.scratch_map,
+                cached.notes,
+                from_cache=True,
+                source_request=_our_source_request(name, module_file, file_name, args),
             )
 
     def fail(exc: BaseException, phase: str) -> dict:
@@ -147,7 +156,28 @@ def _load_ours(name: str, args: tuple[int, int, int, int], fresh: bool) -> Loade
     program, scratch_map, notes = result["program"], result["scratch_map"], result["notes"]
     if entry is not None:
         entry.write(build_cache.Build(program, scratch_map, notes))
-    return LoadedKernel(name, module.__file__, program, scratch_map, notes)
+    kernel = LoadedKernel(name, module.__file__, program, scratch_map, notes)
+    if module.__file__:
+        kernel.source_request = _our_source_request(name, module.__file__, file_name, args)
+    return kernel
+
+
+def _our_source_request(name: str, module_file: str, display: str, args: tuple[int, ...]) -> dict:
+    """The request that maps one of our kernels: built as a user's file would be, its
+    folder kernels/, and the build cache's entry to keep the map in."""
+    request = _request(Path(module_file), display, args, False)
+    request["ours"] = name
+    return request
+
+
+def _request(path: Path, display: str, args: tuple[int, ...], own_problem: bool) -> dict:
+    return {
+        "root": str(_ROOT),
+        "path": str(path),
+        "display": display,
+        "args": list(args),
+        "own_problem": own_problem,
+    }
 
 
 def _module_file(module_name: str) -> str | None:
@@ -172,10 +202,12 @@ def _load_file(
         raise KernelLoadError(f"{spec}: is a folder, not a kernel file")
     path = path.resolve()
     deadline = time.monotonic() + timeout
+    own_problem = False
     result = _build_in_child(path, spec, args, False, deadline, timeout, cancel)
     notes: list[str] = []
     if not result["ok"] and result.get("missing"):
         missing = result["missing"]
+        own_problem = True
         result = _build_in_child(path, spec, args, True, deadline, timeout, cancel)
         own = os.path.join(os.path.dirname(spec), "problem.py")
         notes.append(f"built with the kernel's own {own}: it uses {missing}, which vliwdbg's machine lacks")
@@ -188,7 +220,9 @@ def _load_file(
         notes += [str(n) for n in result["notes"]] + map_notes
     except (ProgramShapeError, KeyError, TypeError) as exc:
         raise KernelLoadError(f"{spec}: the build sent back a malformed result ({exc})") from None
-    return LoadedKernel(path.name, str(path), program, scratch_map, notes)
+    kernel = LoadedKernel(path.name, str(path), program, scratch_map, notes)
+    kernel.source_request = _request(path, spec, args, own_problem)
+    return kernel
 
 
 def _build_in_child(
@@ -200,13 +234,14 @@ def _build_in_child(
     timeout: float,
     cancel: Cancel | None,
 ) -> dict:
-    request = {
-        "root": str(_ROOT),
-        "path": str(path),
-        "display": display,
-        "args": list(args),
-        "own_problem": own_problem,
-    }
+    return build_request(_request(path, display, args, own_problem), deadline, timeout, cancel)
+
+
+def build_request(request: dict, deadline: float, timeout: float, cancel: Cancel | None) -> dict:
+    """Run child.py on `request` and return its checked result. Raises KernelLoadError.
+    Every build runs with the same hash seed, so that a kernel iterating over a set builds
+    the same program each time (its source map comes from a second build)."""
+    path, display = Path(request["path"]), request["display"]
     try:
         proc = subprocess.Popen(
             [sys.executable, "-P", str(_CHILD), json.dumps(request)],
@@ -215,6 +250,7 @@ def _build_in_child(
             stderr=subprocess.PIPE,
             cwd=path.parent,
             start_new_session=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
     except OSError as exc:
         raise KernelLoadError(f"{display}: cannot start the build process: {exc}") from None

@@ -171,10 +171,13 @@ def test_the_wrong_store_stops_right_after_it(wrong_kernel) -> None:
         "store": [("store", s.scratch_names["v_addr"][0], s.scratch_names["before_last"][0])]
     }
     assert stop.kind == "divergence" and stop.ids == ()
+    source = (Path(__file__).parents[2] / "fixtures" / "kernels" / "wrong_store.py").read_text().splitlines()
+    line = next(n for n, text in enumerate(source, 1) if '("store", v_addr, stored)' in text)
     assert stop.message == (
         f"divergence: store to values[3] wrote {wrong}, no round of the reference gives that"
         f' (after round 2 it is {TRACE3[(1, 3, "hashed_val")]} = ref(1, 3, "hashed_val");'
-        f" stored by pc {pc} store slot 0) (step {pc + 1}, cycle {pc + 1}, pc {pc + 1})"
+        f" stored by pc {pc} store slot 0 at wrong_store.py:{line})"
+        f" (step {pc + 1}, cycle {pc + 1}, pc {pc + 1})"
     )
     assert s.mem[V3 + 3] == wrong
     s.execute("back")

@@ -44,9 +44,10 @@ def test_lint_status_is_1_with_errors_and_0_with_notes_only(tmp_path, capsys):
     path.write_text(KERNEL)
     assert main(["--lint", str(path), *SMALL]) == 1
     out = capsys.readouterr().out.splitlines()
+    line = next(n for n, text in enumerate(KERNEL.splitlines(), 1) if '("-", 2, 0, 1)' in text)
     assert out[0] == (
         "pc 1 alu[1] (- 2 0 1) error: writes sum, which alu[0] also writes in the same bundle;"
-        " only this later write lands"
+        f" only this later write lands at k.py:{line}"
     )
     assert out[1].startswith("pc 3 alu[0] (frob 3 0 1) error: unknown alu op 'frob'")
     assert out[-1] == "k.py: 4 bundles; 2 errors, 0 notes"

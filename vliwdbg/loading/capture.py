@@ -1,0 +1,292 @@
+"""Where each slot of a program was made: the chain of the kernel's own frames that built
+its tuple, recorded while the kernel builds.
+
+The kernel's modules (files under its folder, bar the machine it imports as `problem`)
+are compiled through an import hook that rewrites every tuple and list display `(a, b)`
+into a call that records the live frame chain for the object it made, keyed by its id
+(the object is kept alive, so no other object can take that id while the build runs).
+Only the frames of the kernel's own files are kept, innermost first: a helper emitter
+called from forty lines gives forty chains. Walking the frames is paid once per display
+that looks like a slot (a non-empty tuple or list led by a string), far cheaper than
+asking tracemalloc for deep tracebacks of every allocation.
+
+A display of constants only (`("pause",)`) is compiled once into one shared object; the
+rewrite makes it a fresh copy each time it runs, so each use has its own place.
+
+Loaded by file path in the build's child process (see `child.py`), so it imports nothing
+from vliwdbg.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import inspect
+import os
+import sys
+from array import array
+from collections.abc import Callable, Iterable, Mapping
+from types import CodeType, FrameType
+from typing import Any
+
+_getframe = sys._getframe
+#: Code flags of frames that can be suspended and resumed from another caller.
+_RESUMABLE = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+#: How many frames _chain remembers before it starts again.
+_KNOWN_FRAMES = 256
+
+#: The names the rewritten displays call, put in builtins for the build.
+RECORD = "__vliwdbg_made__"
+RECORD_FRESH = "__vliwdbg_made_fresh__"
+
+
+#: First elements of a display that cannot lead a slot (not a string).
+_NOT_AN_OP = (
+    ast.Tuple,
+    ast.List,
+    ast.Dict,
+    ast.Set,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+
+
+class _Rewrite(ast.NodeTransformer):
+    """Every tuple or list display in a load context that may be a slot becomes
+    RECORD(display), or RECORD_FRESH(display) when it holds constants only. Left as they
+    are: displays led by something that is not a string (a number, a tuple), and
+    (engine, slot) pairs such as `("alu", (op, d, a, b))`, which name a slot made apart:
+    no slot has two elements and an engine's name for its op."""
+
+    def __init__(self, engines: frozenset[str]) -> None:
+        self._engines = engines
+
+    def _wrap(self, node: ast.Tuple | ast.List) -> ast.AST:
+        self.generic_visit(node)
+        if not isinstance(node.ctx, ast.Load) or not node.elts:
+            return node
+        first = node.elts[0]
+        if isinstance(first, _NOT_AN_OP) or (
+            isinstance(first, ast.Constant) and type(first.value) is not str
+        ):
+            return node
+        if len(node.elts) == 2 and isinstance(first, ast.Constant) and first.value in self._engines:
+            return node
+        constant = isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts)
+        call = ast.Call(ast.Name(RECORD_FRESH if constant else RECORD, ast.Load()), [node], [])
+        return ast.copy_location(call, node)
+
+    visit_Tuple = _wrap
+    visit_List = _wrap
+
+
+def rewrite(source: str, filename: str, engines: frozenset[str] = frozenset()) -> CodeType:
+    """The module's code with its displays recording where they run (`engines`: the
+    machine's engine names, see _Rewrite)."""
+    tree = _Rewrite(engines).visit(ast.parse(source, filename))
+    ast.fix_missing_locations(tree)
+    return compile(tree, filename, "exec", dont_inherit=True)
+
+
+class Recorder:
+    """The frame chains of the slot-like objects the kernel's code makes, and the texts of
+    the files it compiled."""
+
+    def __init__(
+        self, owns: Callable[[str], bool], show: Callable[[str], str], engines: Iterable[str] = ()
+    ) -> None:
+        self._owns = owns
+        self._show = show
+        self.engines = frozenset(engines)
+        #: id(obj) -> (obj, chain number): obj is held so that its id stays its own.
+        self.made: dict[int, tuple[object, int]] = {}
+        #: chain (id(code), line, id(code), line, ..., innermost first) -> its number.
+        self.chains: dict[tuple, int] = {}
+        #: id(code) -> whether it is the kernel's own; the own ones in _codes.
+        self._owned_code: dict[int, bool] = {}
+        self._codes: dict[int, CodeType] = {}
+        #: id(frame) -> (frame, the chain above it) for frames walked lately (see _chain).
+        self._above: dict[int, tuple[FrameType, tuple]] = {}
+        #: The last frame that recorded, when its callers are known: the next record from
+        #: it (a loop making slots) reads only its line.
+        self._last_frame: Any = None
+        self._first_walked: Any = None
+        self._last_code = 0
+        self._last_tail: tuple = ()
+        #: The text of every file compiled through the hook, by its real path.
+        self.texts: dict[str, str] = {}
+
+    def record(self, obj: Any) -> Any:
+        if not obj or type(obj[0]) is not str:
+            return obj
+        frame = _getframe(1)
+        if frame is self._last_frame:
+            key = (self._last_code, frame.f_lineno, *self._last_tail)
+        else:
+            key = self._chain(frame)
+        number = self.chains.get(key)
+        if number is None:
+            number = self.chains[key] = len(self.chains)
+        self.made[id(obj)] = (obj, number)
+        return obj
+
+    def _chain(self, frame: FrameType | None) -> tuple:
+        """The kernel's own frames from `frame` out, as (id(code), line, ...). The walk ends
+        at a frame seen before whose callers are known: while a frame stays on the stack,
+        every frame above it stays at the same line, so only the frames below it need be
+        read again. A generator's frame can be resumed from anywhere, so its callers are
+        never kept."""
+        owned = self._owned_code
+        known = self._above
+        self._first_walked = frame
+        parts: list[int] = []
+        seen: list[tuple[FrameType, int]] = []
+        tail: tuple = ()
+        while frame is not None:
+            code = frame.f_code
+            own = owned.get(id(code))
+            if own is None:
+                own = owned[id(code)] = self._first_sight(code)
+            if own:
+                parts.append(id(code))
+                parts.append(frame.f_lineno)
+            hit = known.get(id(frame))
+            if hit is not None and hit[0] is frame:
+                tail = hit[1]
+                break
+            if not code.co_flags & _RESUMABLE:
+                seen.append((frame, len(parts)))
+            frame = frame.f_back
+        if seen:
+            first, end = seen[0]
+            if end == 2 and parts and first is self._first_walked:
+                self._last_frame, self._last_code = first, parts[0]
+                self._last_tail = tuple(parts[2:]) + tail
+            if len(known) > _KNOWN_FRAMES:
+                known.clear()
+            for seen_frame, end in seen:
+                known[id(seen_frame)] = (seen_frame, tuple(parts[end:]) + tail)
+        return tuple(parts) + tail if tail else tuple(parts)
+
+    def _first_sight(self, code: CodeType) -> bool:
+        """Whether a code object is the kernel's own; the owned ones are held (their ids
+        stand for them in the chains)."""
+        name = code.co_filename
+        if name.startswith("<") or not self._owns(name):
+            return False
+        self._codes[id(code)] = code
+        return True
+
+    def record_fresh(self, obj: tuple) -> tuple:
+        return self.record(tuple([*obj]))
+
+    def install(self) -> None:
+        """Give the rewritten code its two names."""
+        setattr(builtins, RECORD, self.record)
+        setattr(builtins, RECORD_FRESH, self.record_fresh)
+
+    def source_map(self, instrs: Iterable[Mapping[str, Iterable[object]]]) -> dict:
+        """The map of a built program, as plain data: `files` (relative to the kernel's
+        folder), `texts` (each file as compiled), `frames` ((file number, line, function)),
+        `chains` (frame numbers, innermost first) and `slots` (an array of chain numbers in
+        program order, bundle by bundle, engine by engine as the bundle's dict lists them,
+        -1 for a slot no kernel code made). `mapped` counts the slots with a chain."""
+        made = self.made
+        by_number = {number: key for key, number in self.chains.items()}
+        renumbered: dict[int, int] = {}
+        keys: list[tuple] = []
+        slots = array("i")
+        append = slots.append
+        mapped = 0
+        for bundle in instrs:
+            for engine_slots in bundle.values():
+                for slot in engine_slots:
+                    entry = made.get(id(slot))
+                    if entry is None or entry[0] is not slot or not by_number[entry[1]]:
+                        append(-1)
+                        continue
+                    number = renumbered.get(entry[1])
+                    if number is None:
+                        number = renumbered[entry[1]] = len(keys)
+                        keys.append(by_number[entry[1]])
+                    append(number)
+                    mapped += 1
+        frame_numbers: dict[tuple[str, int, str], int] = {}
+        file_numbers: dict[str, int] = {}
+        chains: list[list[int]] = []
+        for key in keys:
+            chain = []
+            for k in range(0, len(key), 2):
+                code, line = self._codes[key[k]], key[k + 1]
+                shown = self._show(code.co_filename)
+                file_numbers.setdefault(shown, len(file_numbers))
+                chain.append(frame_numbers.setdefault((shown, line, code.co_name), len(frame_numbers)))
+            chains.append(chain)
+        texts = {}
+        for real, text in self.texts.items():
+            shown = self._show(real)
+            if shown in file_numbers:
+                texts[shown] = text
+        return {
+            "files": list(file_numbers),
+            "texts": texts,
+            "frames": [(file_numbers[f], line, func) for (f, line, func) in frame_numbers],
+            "chains": chains,
+            "slots": slots.tobytes(),
+            "mapped": mapped,
+        }
+
+
+class _RewritingLoader(importlib.machinery.SourceFileLoader):
+    recorder: Recorder
+
+    def get_code(self, fullname: str) -> CodeType:
+        path = self.get_filename(fullname)
+        data = self.get_data(path)
+        text = importlib.util.decode_source(data)
+        self.recorder.texts[os.path.realpath(path)] = text
+        return rewrite(text, path, self.recorder.engines)
+
+
+class _Finder(importlib.abc.MetaPathFinder):
+    """Finds modules as the path finder does, and hands the kernel's own to the rewriting
+    loader."""
+
+    def __init__(self, recorder: Recorder, rewrites: Callable[[str], bool]) -> None:
+        self._recorder = recorder
+        self._rewrites = rewrites
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is None or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return spec
+        if not spec.origin or not self._rewrites(spec.origin):
+            return spec
+        loader = _RewritingLoader(fullname, spec.origin)
+        loader.recorder = self._recorder
+        spec.loader = loader
+        return spec
+
+
+def hook(recorder: Recorder, rewrites: Callable[[str], bool]) -> None:
+    """Compile the modules `rewrites` accepts (by file path) through the recorder, from the
+    next import on."""
+    recorder.install()
+    sys.meta_path.insert(0, _Finder(recorder, rewrites))
+
+
+def load_rewritten(recorder: Recorder, name: str, path: str) -> Any:
+    """Import the kernel file itself (not found through sys.path) through the recorder."""
+    loader = _RewritingLoader(name, path)
+    loader.recorder = recorder
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
