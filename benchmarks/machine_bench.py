@@ -13,6 +13,13 @@ the take-home's measurements:
   program object through the drop-in `machine.Machine`), its total time against eight
   runs of the take-home.
 
+Then, per program, the submission check run by run: a new program object per round, with
+the code shared between programs forgotten as in a new process, a new `Machine` for it
+each run (pauses and compares off), the milliseconds of runs 1..8 and
+each one's ratio to one take-home run (or to PERF-NOTES' rate without `--takehome`),
+with the ratios the speed goals are stated in: every run, the first, and all eight
+together.
+
 Other programs on the machine make absolute speeds drift by 2x within a minute, so the
 measurements go in rounds, each timing every contender once, one after the other, and
 every figure is the median over the rounds: a ratio then compares times taken under the
@@ -34,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from machine.engine import Core, Prepared, StopSpec
+from machine.engine import Core, Prepared, StopSpec, forget_shared_code
 from machine.isa import ALU_OPS, MASK, VLEN
 from machine.literal import LiteralMachine
 from machine.problem import make_problem
@@ -163,6 +170,61 @@ def eight_runs(w: Workload) -> float:
     return time.perf_counter() - start
 
 
+def submission_runs(w: Workload, th: ModuleType | None) -> tuple[list[float], float | None]:
+    """Seconds of runs 1..8 of one new program object, each through a new drop-in
+    `Machine` (the submission check's shape), and one take-home run of it (None without
+    the take-home)."""
+    program = list(w.program)
+    th_time = seconds(lambda: takehome(th, Workload(w.name, program, w.mem, w.kind))) if th else None
+    times = []
+    for _ in range(8):
+        machine = Machine(w.mem, program, DebugInfo(scratch_map={}))
+        machine.enable_pause = False
+        machine.enable_debug = False
+        times.append(seconds(machine.run))
+    return times, th_time
+
+
+#: The goals of the submission check, against the take-home: (every run, the first, all
+#: eight together) by kind of program.
+RUN_GOALS = {"baseline": (1.5, 5.0, 10.0), "dense": (1.5, 2.5, 4.0), "packed": (1.5, None, None)}
+
+
+def report_runs(w: Workload, rounds: int, th: ModuleType | None, steps: int) -> None:
+    """Print runs 1..8 (medians over rounds, each round on a new program object)."""
+    per_run: list[list[float]] = [[] for _ in range(8)]
+    th_times: list[float] = []
+    for _ in range(rounds):
+        forget_shared_code()
+        times, th_time = submission_runs(w, th)
+        for i, t in enumerate(times):
+            per_run[i].append(t)
+        if th_time is not None:
+            th_times.append(th_time)
+    med = [statistics.median(ts) for ts in per_run]
+    if th_times:
+        reference, source = statistics.median(th_times), "the take-home's run"
+    else:
+        reference, source = steps / TAKEHOME_RATE[w.kind], "PERF-NOTES' take-home rate"
+    ratios = [reference / t for t in med]
+    together = 8 * reference / sum(med)
+    print(f"{w.name}: runs 1..8 of one program object, ms: " + " ".join(f"{t * 1000:.0f}" for t in med))
+    print(f"  against {source} ({reference * 1000:.0f} ms): " + " ".join(f"{r:.1f}x" for r in ratios))
+    line = f"  every run at least {min(ratios):.1f}x, the first {ratios[0]:.1f}x, all eight {together:.1f}x"
+    goal = RUN_GOALS.get(w.kind)
+    if goal is not None:
+        marks = [
+            f"every run {'met' if min(ratios) >= goal[0] else 'NOT met'} ({goal[0]}x)",
+            *([f"first {'met' if ratios[0] >= goal[1] else 'NOT met'} ({goal[1]}x)"] if goal[1] else []),
+            *([f"eight {'met' if together >= goal[2] else 'NOT met'} ({goal[2]}x)"] if goal[2] else []),
+        ]
+        line += "; goals: " + ", ".join(marks)
+    slower = [i + 2 for i in range(7) if med[i + 1] > med[i] * 1.1]
+    if slower:
+        line += f"; more than 10% slower than the run before: run {', '.join(map(str, slower))}"
+    print(line, flush=True)
+
+
 def _expect_end(w: Workload, reason: str) -> None:
     if reason not in ("end", "halt"):
         raise SystemExit(f"{w.name}: the run stopped with {reason!r}, not at the end")
@@ -200,6 +262,7 @@ def measure(w: Workload, rounds: int, literal_rounds: int, th: ModuleType | None
     times = Times()
     engine_run(Prepared(w.program), w)()  # imports, first-use code: not part of any figure
     for r in range(rounds):
+        forget_shared_code()
         prepared = Prepared(w.program)
         run = engine_run(prepared, w)
         times.cold.append(seconds(run))
@@ -231,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--takehome", metavar="PATH", help="the take-home's problem.py, to time it here too")
     parser.add_argument("--small", action="store_true", help="a small problem (height 6, 4 rounds, batch 64)")
     parser.add_argument("--only", metavar="NAME", help="only the programs whose name contains NAME")
+    parser.add_argument(
+        "--runs-only", action="store_true", help="only the submission check's runs 1..8, not the table"
+    )
     args = parser.parse_args(argv)
     size = (6, 4, 64) if args.small else (10, 16, 256)
     th_module = load_takehome(args.takehome) if args.takehome else None
@@ -252,9 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         header += f" {'take-home':>9} {'cold/th':>7} {'2nd/th':>7} {'warm/th':>7} {'8 runs/th':>9}"
     print(header)
-    for w in workloads:
-        if w is None or (args.only and args.only not in w.name):
-            continue
+    chosen = [w for w in workloads if w is not None and not (args.only and args.only not in w.name)]
+    for w in chosen if not args.runs_only else ():
         times = measure(w, args.runs, min(args.runs, args.literal_runs), th_module)
         steps = bundles_run(w)
         med = statistics.median
@@ -271,10 +336,9 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
     if th_module is None:
         print("TH: the take-home's rate from PERF-NOTES (baseline 470k, packed 210k, dense 47k bundles/s).")
-    print(
-        "goals against the take-home: warm 10x on the baseline and 5x on dense programs;"
-        " cold 3x on the baseline and 1x on dense programs."
-    )
+    print()
+    for w in chosen:
+        report_runs(w, args.runs, th_module, bundles_run(w))
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
 

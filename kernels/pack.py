@@ -23,7 +23,7 @@ their order; the default region is the whole memory, which is always safe.
 
 A slot that overwrites a word read by an earlier slot may share that slot's bundle (the
 read still sees the old value, as the sequence means it to). vliwdbg's lint reports such a
-bundle as a hazard unless it says the stale read is deliberate, so the packer adds the free
+bundle in a note unless it says the stale read is deliberate, so the packer adds the free
 comment `READS_OLD` ("lint: reads-old") to each bundle where it does this.
 
 Debug compares read their scratch words like any slot and cost nothing, so a compare lands

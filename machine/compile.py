@@ -64,6 +64,13 @@ class _Slot:
 LIGHT_SHAPE = 64
 SHAPE_REPEATS = 2
 
+#: What `BundleCompiler.compile` gives when it was told not to generate new code.
+WAIT = object()
+
+#: The code of every shape generated so far, shared by all compilers (it depends on the
+#: shape alone): a new program object of the same kernel, as a search loop makes, reuses it.
+_SHAPES: dict[tuple, types.CodeType] = {}
+
 
 class BundleCompiler:
     """Compiles bundles for one scratch size and one debug setting; caches code per shape.
@@ -76,16 +83,19 @@ class BundleCompiler:
         self.size = scratch_size
         self.debug = debug
         self.globals = globals_
-        self.shapes: dict[tuple, types.CodeType] = {}
+        self.shapes = _SHAPES
         self._seen: dict[tuple, int] = {}
         #: (engine, slot) -> (function, the copy kept against changes) of one-slot bundles.
         self.by_content: dict[tuple, tuple[Callable, dict]] = {}
         self._lanes = tuple(range(scratch_size + VLEN))
         self._composer = compose.Composer(scratch_size, debug, globals_)
 
-    def compile(self, bundle: Any, pc: int) -> tuple[Callable, dict] | None:
+    def compile(self, bundle: Any, pc: int, new_code: bool = True) -> tuple[Callable, dict] | object | None:
         """A function for the bundle at pc and a copy of the bundle it was made from (equal
-        one-slot bundles share theirs), or None when the bundle must stay interpreted."""
+        one-slot bundles share theirs), or None when the bundle must stay interpreted. With
+        new_code false, a bundle that would need new code generated (for its shape, a
+        composed runner or a slot function) gives WAIT: Python's compiler is the slow part
+        of compiling, and a caller may ration it."""
         content = bundle_content(bundle)
         if content is not None:
             known = self.by_content.get(content)
@@ -93,7 +103,16 @@ class BundleCompiler:
                 return known
         try:
             if _heavy(bundle, self.debug):
-                return self._compose(bundle, pc)
+                return self.compose(bundle, pc, new_code)
+            if not new_code:
+                guess = self._shape_of(bundle)
+                if guess is not None and guess not in self.shapes:
+                    # Code would be needed: say so before paying for planning the operands.
+                    seen = self._seen.get(guess, 0) + 1
+                    if seen < SHAPE_REPEATS and len(guess) > 2:
+                        self._seen[guess] = seen
+                        return self.compose(bundle, pc, new_code)
+                    return WAIT
             shape, values = self._plan(bundle, pc)
         except Exception:
             return None
@@ -101,7 +120,11 @@ class BundleCompiler:
         if code is None:
             seen = self._seen[shape] = self._seen.get(shape, 0) + 1
             if seen < SHAPE_REPEATS and len(shape) > 2:
-                return self._compose(bundle, pc)
+                return self.compose(bundle, pc, new_code)
+            if not new_code:
+                self._seen[shape] -= 1
+                return WAIT
+            compose.generated[0] += 1
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:
@@ -110,10 +133,14 @@ class BundleCompiler:
         compiled = self.by_content[content] = (f, {engine: [slot]})
         return compiled
 
-    def _compose(self, bundle: dict, pc: int) -> tuple[Callable, dict] | None:
-        """The bundle composed, or compiled when a slot has no composed form (coreid)."""
+    def compose(self, bundle: Any, pc: int, new_code: bool = True) -> tuple[Callable, dict] | object | None:
+        """A function for the bundle at pc composed from shared slot code (no code made for
+        it), or compiled when a slot has no composed form (coreid), and the copy it was made
+        from; None when it must stay interpreted, WAIT as `compile` says."""
         try:
-            return self._composer.compose(bundle, pc), copy_bundle(bundle)
+            return self._composer.compose(bundle, pc, new_code), copy_bundle(bundle)
+        except compose.NoNewCode:
+            return WAIT
         except compose.Uncomposable:
             pass
         except Exception:
@@ -124,6 +151,9 @@ class BundleCompiler:
             return None
         code = self.shapes.get(shape)
         if code is None:
+            if not new_code:
+                return WAIT
+            compose.generated[0] += 1
             code = self.shapes[shape] = self._generate(shape)
         return types.FunctionType(code, self.globals, None, values), copy_bundle(bundle)
 
@@ -161,6 +191,27 @@ class BundleCompiler:
                 values.extend(vals)
         shape.append(costs)
         return tuple(shape), tuple(values)
+
+    def _shape_of(self, bundle: dict) -> tuple | None:
+        """The shape `_plan` would give the bundle, from its ops alone; None for anything
+        unusual (planning then decides)."""
+        shape: list = []
+        costs = False
+        for engine, slots in bundle.items():
+            if engine == "debug" and not self.debug:
+                continue
+            if type(slots) is not list and type(slots) is not tuple:
+                return None
+            for slot in slots:
+                if type(slot) is not tuple or not slot:
+                    return None
+                if engine != "debug":
+                    shape.append((engine, slot[0]))
+                elif self.debug and slot[0] in ("compare", "vcompare"):
+                    shape.append(("debug", slot[0]))
+            costs = costs or engine != "debug"
+        shape.append(costs)
+        return tuple(shape)
 
     def _plan_debug(self, slot: Any, shape: list, values: list) -> None:
         if type(slot) is not tuple or not slot:
@@ -212,6 +263,12 @@ class BundleCompiler:
         namespace: dict[str, Any] = {}
         exec(compile(source, f"<bundle shape {len(self.shapes)}>", "exec"), namespace)
         return namespace["bundle"].__code__
+
+
+def forget_code() -> None:
+    """Forget the code shared between programs here and in `machine.compose`."""
+    _SHAPES.clear()
+    compose.forget_code()
 
 
 def copy_bundle(bundle: dict) -> dict:

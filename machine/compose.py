@@ -33,6 +33,15 @@ _M = "4294967295"
 _LANES = range(VLEN)
 
 
+#: How many code objects this module and `machine.compile` have generated (a caller that
+#: rations Python's compiler counts them).
+generated = [0]
+
+
+class NoNewCode(Exception):
+    """Composing the bundle needs code not made yet, and the caller said not to make any."""
+
+
 class Uncomposable(Exception):
     """The slot has no composed form (coreid needs the core); the bundle is compiled."""
 
@@ -71,6 +80,11 @@ def _templates() -> dict[tuple[str, str], str]:
 
 _TEMPLATES = _templates()
 
+#: Code made so far, shared by every composer (it depends on its key alone): runners by
+#: count signature, slot functions by (engine, op).
+_RUNNERS: dict[tuple, types.CodeType] = {}
+_SLOT_CODE: dict[tuple[str, str], types.CodeType] = {}
+
 #: Flow ops that steer: the runner reads their operand itself and acts after the writes.
 _CONTROL = {
     "trace_write": "trace",
@@ -81,6 +95,12 @@ _CONTROL = {
     "halt": "halt",
     "pause": "pause",
 }
+
+
+def forget_code() -> None:
+    """Forget the runners and slot functions made so far."""
+    _RUNNERS.clear()
+    _SLOT_CODE.clear()
 
 
 class Composer:
@@ -98,17 +118,28 @@ class Composer:
         self.debug = debug
         self.globals = globals_
         self._slot_functions: dict[str, dict[str, Callable]] = {}
-        self._runners: dict[tuple, types.CodeType] = {}
+        self._runners = _RUNNERS
         self._lanes = tuple(range(scratch_size + VLEN))
         self._vectors: dict[tuple, tuple] = {}
         self._slices: dict[int, slice] = {}
         self._interned: dict[tuple, tuple] = {}
+        self._new_code = True
+        #: engine -> slot -> its planned part: (function, operands, destination) for a slot
+        #: that writes scratch, (function, operands) for a store. Kernels repeat their slots
+        #: (a register reused round after round), so a repeated slot is planned once.
+        self._parts: dict[str, dict[tuple, tuple]] = {
+            engine: {} for engine in ("alu", "valu", "load", "store", "flow")
+        }
 
-    def compose(self, bundle: Any, pc: int) -> Callable:
+    def compose(self, bundle: Any, pc: int, new_code: bool = True) -> Callable:
         """The runner of the bundle at pc. Raises Uncomposable for a slot it has no form
-        for, and another exception for a bundle that must stay interpreted."""
+        for, NoNewCode when it would need new code and new_code is false, and another
+        exception for a bundle that must stay interpreted."""
+        self._new_code = new_code
         if type(bundle) is not dict:
             raise Unfit
+        if not new_code and self._needs_code(bundle):
+            raise NoNewCode
         scratch: list = []
         memory: list = []
         checks: list = []
@@ -125,47 +156,90 @@ class Composer:
             if len(slots) > SLOT_LIMITS[engine]:
                 raise Unfit
             costs = True
-            if engine == "alu":
-                self._plan_alu(slots, scratch)
-                continue
-            functions = self._functions(engine)
+            parts = self._parts.get(engine)
+            if parts is None:
+                raise Unfit
             for slot in slots:
+                part = parts.get(slot) if type(slot) is tuple else None
+                if part is not None and (
+                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+                    if len(slot) == 4
+                    else _exact(slot)
+                ):
+                    if engine == "store":
+                        memory += part
+                    else:
+                        scratch += part
+                    continue
                 if type(slot) is not tuple:
                     raise Unfit
                 op = slot[0]
-                if engine == "valu" and len(slot) == 4 and op in ALU_EXPR:
-                    _, d, a, b = slot
-                    _ints(a, b)
-                    lanes = self._vectors.get((a, b)) or self.lanes(a, b)
-                    dest = self._slices.get(d) if type(d) is int else None
-                    scratch += (functions.get(op) or self._function(engine, op), lanes, dest or self.dest(d))
-                    continue
-                plan = _PLANS[engine, op]
                 if engine == "flow" and op in _CONTROL:
-                    control = (_CONTROL[op], *plan(self, slot, pc))
+                    control = (_CONTROL[op], *_PLANS[engine, op](self, slot, pc))
                     continue
-                function = functions.get(op) or self._function(engine, op)
+                part = self._plan_slot(engine, op, slot, pc)
+                if (
+                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+                    if len(slot) == 4
+                    else _exact(slot)
+                ):
+                    parts[slot] = part
                 if engine == "store":
-                    memory += (function, plan(self, slot, pc))
+                    memory += part
                 else:
-                    scratch += (function, *plan(self, slot, pc))
+                    scratch += part
         key = (len(scratch) // 3, len(memory) // 2, len(checks) // 2, control[:1], costs)
         code = self._runners.get(key)
         if code is None:
+            if not new_code:
+                raise NoNewCode
+            generated[0] += 1
             namespace: dict[str, Any] = {}
             exec(compile(runner_source(*key), "<composed bundle>", "exec"), namespace)
             code = self._runners[key] = namespace["bundle"].__code__
         return types.FunctionType(code, self.globals, None, (*scratch, *memory, *checks, *control[1:]))
 
-    def _plan_alu(self, slots: list | tuple, scratch: list) -> None:
-        """The scalar slots, most of a kernel's: planned here in one loop."""
-        size = self.size
-        functions = self._functions("alu")
-        interned = self._interned
-        for slot in slots:
-            if type(slot) is not tuple:
-                raise Unfit
+    def _needs_code(self, bundle: dict) -> bool:
+        """Whether composing the bundle would need a runner or slot function not made yet,
+        found from its ops alone, before paying for planning its operands. A bundle that
+        planning would reject says False: planning then rejects it."""
+        n_scratch = n_memory = n_checks = 0
+        control: tuple = ()
+        costs = False
+        for engine, slots in bundle.items():
+            if type(slots) is not list and type(slots) is not tuple:
+                return False
+            if engine == "debug":
+                if self.debug:
+                    for slot in slots:
+                        if type(slot) is tuple and slot and slot[0] in ("compare", "vcompare"):
+                            n_checks += 1
+                            if ("debug", slot[0]) not in _SLOT_CODE:
+                                return True
+                continue
+            costs = True
+            for slot in slots:
+                if type(slot) is not tuple or not slot or type(slot[0]) is not str:
+                    return False
+                op = slot[0]
+                if engine == "flow" and op in _CONTROL:
+                    control = (_CONTROL[op],)
+                    continue
+                if (engine, op) not in _SLOT_CODE:
+                    return True
+                if engine == "store":
+                    n_memory += 1
+                else:
+                    n_scratch += 1
+        return (n_scratch, n_memory, n_checks, control, costs) not in self._runners
+
+    def _plan_slot(self, engine: str, op: str, slot: tuple, pc: int) -> tuple:
+        """The part of one slot that is not a control op: (function, operands, destination)
+        for a slot that writes scratch, (function, operands) for a store."""
+        functions = self._functions(engine)
+        if engine == "alu":
             op, d, a, b = slot
+            size = self.size
             if not (
                 type(d) is int
                 and type(a) is int
@@ -176,8 +250,19 @@ class Composer:
             ):
                 raise Unfit
             pair = (a, b)
-            operands = interned.get(pair) or interned.setdefault(pair, pair)
-            scratch += (functions.get(op) or self._function("alu", op), operands, d)
+            operands = self._interned.get(pair) or self._interned.setdefault(pair, pair)
+            return (functions.get(op) or self._function("alu", op), operands, d)
+        if engine == "valu" and len(slot) == 4 and op in ALU_EXPR:
+            _, d, a, b = slot
+            _ints(a, b)
+            lanes = self._vectors.get((a, b)) or self.lanes(a, b)
+            dest = self._slices.get(d) if type(d) is int else None
+            return (functions.get(op) or self._function(engine, op), lanes, dest or self.dest(d))
+        plan = _PLANS[engine, op]
+        function = functions.get(op) or self._function(engine, op)
+        if engine == "store":
+            return (function, plan(self, slot, pc))
+        return (function, *plan(self, slot, pc))
 
     def _plan_check(self, slot: Any, checks: list) -> None:
         if type(slot) is not tuple or not slot:
@@ -208,10 +293,16 @@ class Composer:
         body = _TEMPLATES.get((engine, "load" if op == "load_offset" else op))
         if body is None:
             raise Uncomposable(op) if (engine, op) in _PLANS else Unfit
-        source = "def slot(s, m, t):\n" + "".join(f"    {line}\n" for line in body.splitlines())
-        namespace: dict[str, Any] = {}
-        exec(compile(source, f"<slot {engine} {op}>", "exec"), namespace)
-        function = types.FunctionType(namespace["slot"].__code__, self.globals)
+        code = _SLOT_CODE.get((engine, op))
+        if code is None:
+            if not self._new_code:
+                raise NoNewCode
+            generated[0] += 1
+            source = "def slot(s, m, t):\n" + "".join(f"    {line}\n" for line in body.splitlines())
+            namespace: dict[str, Any] = {}
+            exec(compile(source, f"<slot {engine} {op}>", "exec"), namespace)
+            code = _SLOT_CODE[engine, op] = namespace["slot"].__code__
+        function = types.FunctionType(code, self.globals)
         self._functions(engine)[op] = function
         return function
 
@@ -293,6 +384,12 @@ def runner_source(n_scratch: int, n_memory: int, n_checks: int, control: tuple, 
 # ---- planners: (composer, slot, pc) -> (operands, destination) for a slot that writes
 # scratch, the operands alone for a store, the control operands for a steering flow op.
 # A wrong arity fails the unpacking, which keeps the bundle interpreted like any Unfit.
+
+
+def _exact(slot: tuple) -> bool:
+    """Whether every operand is an int: only then does an equal slot mean the same slot
+    (("+", 1.0, 2, 3) equals ("+", 1, 2, 3), hashes alike, and faults)."""
+    return all(type(value) is int for value in slot[1:])
 
 
 def _ints(*values: Any) -> None:

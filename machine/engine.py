@@ -2,26 +2,27 @@
 
 Each prepared program keeps a dispatch table per debug setting: one callable per pc,
 `f(pc, scratch, mem, core) -> next pc`. A bundle starts out interpreted
-(`machine.interp`); the second time it runs it is compiled (`machine.compile`: straight-line
-code shared by the bundles of a light shape, or for a dense bundle, a runner over shared
-slot functions from `machine.compose`). So a straight-line kernel's first run costs no
-preparation, its second run about one more first run, and every later run, and every loop,
-runs compiled. Any exception from a
-bundle means it faults: `machine.diagnose` then names the exact fault against the unchanged
-state, which no bundle touches before it is sure to complete.
+(`machine.interp`); a loop's is compiled the second time it runs (`machine.compile`:
+straight-line code shared by the bundles of a light shape, or for a dense bundle, a runner
+over shared slot functions from `machine.compose`), and a program run again has its bigger
+bundles compiled a share at a time over its next runs (see `_Table`), so no run pays for
+all of it at once. Any exception from a bundle means it faults: `machine.diagnose` then
+names the exact fault against the unchanged state, which no bundle touches before it is
+sure to complete.
 """
 
 from __future__ import annotations
 
 import gc
+import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from machine import interp
+from machine import compose, interp
 from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
-from machine.compile import BundleCompiler, code_globals, content_key
+from machine.compile import WAIT, BundleCompiler, code_globals, content_key, forget_code
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.gc_pause import gc_paused
@@ -35,6 +36,7 @@ __all__ = [
     "Snapshot",
     "StopSpec",
     "Write",
+    "forget_shared_code",
     "prepare",
 ]
 
@@ -237,23 +239,40 @@ def prepare(program: list[dict], scratch_size: int = SCRATCH_SIZE) -> Prepared:
     return prepared
 
 
+def forget_shared_code() -> None:
+    """Forget every prepared program and the code shared between programs (by shape, by
+    slot op, by runner signature), as in a new process: benchmarks call it so that each
+    round pays what a fresh process pays."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    forget_code()
+
+
 class _Table:
     """The dispatch table of one prepared program for one debug setting.
 
-    Every entry starts as `first`, which interprets the bundle and marks it seen; a bundle
-    seen again is compiled (see `machine.compile`); a bundle that cannot be compiled (a
-    static fault, an unusual form) stays interpreted.
+    Every entry starts as `first`, which interprets the bundle, notes which run (a `Core`)
+    saw it and leaves `again` in its place. What happens when the bundle comes again
+    depends on what earned it:
 
-    A one-slot bundle seen again first looks for a function made for an equal bundle: a
-    scalar kernel repeats its slots at many pcs (the baseline kernel runs 147,734 such
-    bundles with 541 distinct slots), and that lookup, made right here, is most of what a
-    straight-line kernel's second run pays.
+    - again in the same run, a loop, or a one-slot bundle in any run: it is compiled
+      (`machine.compile`). A loop body runs many times; and a one-slot bundle first looks
+      for a function made for an equal one, which a scalar kernel nearly always finds (the
+      baseline kernel runs 147,734 such bundles with 541 distinct slots), so that costs
+      little more than interpreting it.
+    - a bigger bundle again in a later run, a program run again: composed from slot code
+      shared by equal slots (`machine.compose`; no code of its own shape, which a loop's
+      light bundle gets), but not all at once. A run composes at most a `_SPREAD`th of the
+      program's bundles this way and generates at most `_NEW_CODE` code objects (runners,
+      slot functions) for them, and interprets the rest once more (a bundle whose code
+      must wait is tried again in the next run). Composing a bundle costs a few
+      interpretations of it, so no run pays for all of that work.
+    - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
-    With compares off, a debug-only bundle is free whatever its slots, so its second visit
-    gives it the one shared `free` function (see `Prepared.keep_debug_only`): a
-    kernel's compares all differ (49,152 of the baseline's 196,887 bundles), and compiling
-    each, with a full copy kept against changes, would cost more than the rest of a second
-    run.
+    With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
+    once, and a loop's gives it the one shared `free` function (see
+    `Prepared.keep_debug_only`): a kernel's compares all differ, and compiling each, with a
+    full copy kept against changes, would cost more than it saves.
     """
 
     def __init__(self, prepared: Prepared, debug: bool) -> None:
@@ -269,6 +288,11 @@ class _Table:
         keep_debug_only = prepared.keep_debug_only
         keep = prepared.keep
         by_content = self.compiler.by_content
+        generated = compose.generated
+        #: The run (`Core.run_id`) that last interpreted each bundle; 0 for none yet.
+        seen = [0] * len(program)
+        #: How many bundles of earlier runs one run may compile.
+        share = len(program) // _SPREAD + 1
 
         def interpreted(pc: int, s: list[int], m: list[int], k: Core) -> int:
             sw, mw, action, cost = buffer(program[pc], s, m, k.value_trace if debug else None, k.core_id)
@@ -284,11 +308,11 @@ class _Table:
 
         def first(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
+            seen[pc] = k.run_id
+            code[pc] = again
             if len(bundle) != 1:
-                code[pc] = again
                 return interpreted(pc, s, m, k)
             ((engine, slots),) = bundle.items()
-            code[pc] = again
             if engine == "debug" and not debug:
                 k.free_steps += 1
                 return pc + 1
@@ -310,6 +334,22 @@ class _Table:
             return pc + 1
 
         def again(pc: int, s: list[int], m: list[int], k: Core) -> int:
+            bundle = program[pc]
+            if len(bundle) == 1 or seen[pc] == k.run_id or type(bundle) is not dict:
+                return loop(pc, s, m, k)
+            if k.promoted < share:
+                made = generated[0]
+                f = self.promote(pc, k.new_code < _NEW_CODE, composed=True)
+                k.new_code += generated[0] - made
+                if f is not None:
+                    k.promoted += 1
+                    return f(pc, s, m, k)
+                if k.new_code >= _NEW_CODE:
+                    k.promoted = share  # out of new code: the rest waits for the next run
+            seen[pc] = k.run_id
+            return interpreted(pc, s, m, k)
+
+        def loop(pc: int, s: list[int], m: list[int], k: Core) -> int:
             bundle = program[pc]
             if type(bundle) is dict and len(bundle) == 1:
                 ((engine, slots),) = bundle.items()
@@ -336,9 +376,17 @@ class _Table:
         self.fresh = (first, again)
         self.code.extend([first] * len(program))
 
-    def promote(self, pc: int) -> Callable:
-        """Compile the bundle at pc (or settle on interpreting it) and install the result."""
-        compiled = self.compiler.compile(self.prepared.program[pc], pc)
+    def promote(self, pc: int, new_code: bool = True, composed: bool = False) -> Callable | None:
+        """Compile the bundle at pc (or settle on interpreting it) and install the result;
+        None, and nothing installed, when that needs new code and new_code is false. With
+        composed, the bundle is composed even if light (no code of its own shape)."""
+        bundle = self.prepared.program[pc]
+        if composed:
+            compiled = self.compiler.compose(bundle, pc, new_code)
+        else:
+            compiled = self.compiler.compile(bundle, pc, new_code)
+        if compiled is WAIT:
+            return None if not new_code else self.interpreted
         if compiled is None:
             f = self.interpreted
         else:
@@ -413,6 +461,13 @@ class Core:
         #: Bundles executed that cost no cycle (debug-only or empty); the run loop counts
         #: cycles as steps minus these, so the common bundle does no cycle bookkeeping.
         self.free_steps = 0
+        #: Tells this core's visits from another's: a bundle seen again by the same core is
+        #: a loop's, by another core the program's next run (see `_Table`).
+        self.run_id = next(_RUN_IDS)
+        #: Bundles of earlier runs this run compiled, and the code objects it generated for
+        #: them (see `_Table`).
+        self.promoted = 0
+        self.new_code = 0
 
     # ---- one bundle
 
@@ -450,6 +505,38 @@ class Core:
         self.pc = npc
         self.steps += 1
         self.cycle += 1 - (self.free_steps - free)
+
+    def walk(self, limit: int) -> Iterator[int]:
+        """Run bundle by bundle, with compares off, for an analysis that looks at every one:
+        yields each pc before its bundle runs, and runs it when asked for the next. Stops
+        before the end, after a halt, at a fault (the faulting bundle does not run, and the
+        state stays as before it) or after `limit` bundles; a pause is run through, as
+        `step` does.
+
+        What `step` does per bundle, without what an analysis does not need there: the
+        recording and compare options, and naming a fault (it only ends the walk). Compares
+        never change the state, so a walk goes where a run with them skipped goes."""
+        code = self.prepared.table(False).code
+        s, m = self.scratch, self.mem
+        n = len(self.program)
+        for _ in range(limit):
+            pc = self.pc
+            if self.state == _STOPPED or not 0 <= pc < n:
+                return
+            yield pc
+            state = self.state
+            self.state = _RUNNING
+            free = self.free_steps
+            try:
+                npc = code[pc](pc, s, m, self)
+            except Stopped as stop:
+                npc = stop.pc
+            except Exception:
+                self.state = state
+                return
+            self.pc = npc
+            self.steps += 1
+            self.cycle += 1 - (self.free_steps - free)
 
     def _step_interpreted(self, pc: int, record: bool, skip_debug: bool) -> list[Write] | None:
         s, m = self.scratch, self.mem
@@ -649,6 +736,13 @@ class Core:
 
 
 _FOREVER = 1 << 62
+_RUN_IDS = itertools.count(1)
+#: A run composes at most this fraction (1/_SPREAD) of the program's bundles of earlier runs
+#: (see `_Table`).
+_SPREAD = 4
+#: How many code objects (a composed runner, a slot function) a run may generate for bundles
+#: of earlier runs: Python's compiler is the slowest part of making code.
+_NEW_CODE = 12
 
 
 class _RunFault(Exception):

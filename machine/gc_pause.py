@@ -1,5 +1,6 @@
 """The cyclic garbage collector paused for a bulk build, the one copy every layer uses
-(kernels building programs, the engine preparing them, the session opening).
+(kernels building programs, the engine preparing them, the session opening, the analyses
+of a whole run).
 
 A build makes hundreds of thousands of small tuples, lists and dicts that live as long as
 the program does and form no cycles. The collector, triggered by the allocations, would walk

@@ -10,6 +10,7 @@ import random
 
 import pytest
 
+from machine import engine
 from machine.engine import Core, Prepared, StopSpec, prepare
 from machine.faults import MachineFault
 from machine.isa import ALU_OPS, MASK, VLEN
@@ -43,6 +44,12 @@ def assert_every_run_matches(program, mem, scratch_size=1536, **kwargs):
     expected = (state_of(lit), fault_of(fault))
     lazily = engine_runs(Prepared(program, scratch_size), mem, **kwargs)
     assert lazily == [expected] * len(lazily)
+    # Runs again that compile every bundle at once, and a fifth of the program a run.
+    for spread in (1, 5):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(engine, "_SPREAD", spread)
+            runs = engine_runs(Prepared(program, scratch_size), mem, times=6, **kwargs)
+        assert runs == [expected] * len(runs)
     eager = Prepared(program, scratch_size)
     eager.compile_all(kwargs.get("enable_debug", True))
     assert engine_runs(eager, mem, times=1, **kwargs) == [expected]
@@ -59,15 +66,54 @@ def test_an_operand_equal_to_an_int_is_not_one():
     assert fault is not None and fault.pc == 4
 
 
-def test_equal_one_slot_bundles_share_their_code_and_still_run_exactly():
+def test_equal_one_slot_bundles_of_a_loop_share_their_code_and_still_run_exactly():
     program = [{"load": [("const", i, 3 * i + 1)]} for i in range(8)]
+    program += [{"load": [("const", 12, 2)]}, {"load": [("const", 13, 1)]}]
+    top = len(program)
     program += [{"alu": [("*", 9, i % 4, (i + 1) % 4)]} for i in range(40)]
     program += [{"store": [("store", 0, 9)]}, {"flow": [("add_imm", 10, 9, -7)]}] * 5
+    program += [{"alu": [("-", 12, 12, 13)]}, {"flow": [("cond_jump", 12, top)]}]
     assert_every_run_matches(program, [0] * 16)
     prepared = Prepared(program)
-    engine_runs(prepared, [0] * 16, times=2)
+    engine_runs(prepared, [0] * 16, times=1)
     compiler = prepared.table(True).compiler
     assert 0 < len(compiler.by_content) < 20
+
+
+def test_a_program_run_again_compiles_its_bundles_a_share_a_run():
+    program = [{"load": [("const", i, 3 * i + 1)]} for i in range(8)]
+    program += [{"alu": [("+", 9, 1, 2), ("*", 10, 3, i)], "load": [("const", 11, 5)]} for i in range(12)]
+    program += [{"store": [("store", 0, 9)]}]
+    prepared = Prepared(program)
+    table = prepared.table(True)
+    engine_runs(prepared, [0] * 16, times=1)
+    assert all(f in table.fresh for f in table.code)
+    promoted = []
+    for _ in range(3):
+        engine_runs(prepared, [0] * 16, times=1)
+        promoted.append(sum(f not in table.fresh for f in table.code[8:20]))
+    assert 0 < promoted[0] < 12  # at most a third of the program's bundles a run
+    assert promoted == sorted(promoted) and promoted[-1] == 12
+    assert all(f not in table.fresh for f in table.code)  # one-slot ones in the second run
+    assert_every_run_matches(program, [0] * 16)
+
+
+def test_a_bundle_compiled_in_a_later_run_faults_whole_and_lands_later_writes_last():
+    consts = [{"load": [("const", a, v)]} for a, v in ((64, 3), (72, 4), (80, 5), (81, 7), (83, 1000))]
+    writes_twice = {"alu": [("+", 9, 80, 80), ("-", 9, 81, 80)], "load": [("const", 9, 99)]}
+    faults_late = {"alu": [("+", 90, 80, 82)], "load": [("load", 91, 83)], "flow": [("halt",)]}
+    jumps = {"alu": [("+", 92, 80, 80)], "flow": [("cond_jump", 80, len(consts) + 3)]}
+    assert_every_run_matches([*consts, writes_twice, jumps, {"flow": [("halt",)]}, {"alu": []}], [0] * 16)
+    assert_every_run_matches([*consts, faults_late], [0] * 16)
+
+
+def test_a_composed_slot_is_not_shared_with_its_float_twin():
+    pair = {"alu": [("+", 1, 2, 2), ("+", 3, 2, 2)]}
+    twin = {"alu": [("+", 1.0, 2, 2), ("+", 3, 2, 2)]}
+    program = [{"load": [("const", 2, 5)]}, pair, pair, twin]
+    assert_every_run_matches(program, [0] * 8)
+    _, fault = literal_run(program, [0] * 8)
+    assert fault is not None and fault.pc == 3
 
 
 @pytest.mark.parametrize("debug", [False, True])
@@ -87,7 +133,11 @@ def test_debug_only_bundles_are_free_and_a_change_to_them_is_noticed(debug):
     if not debug:
         assert prepare(program) is prepared
     program[3]["alu"] = [("+", 1, 0, 0)]
-    assert prepare(program) is not prepared
+    # Kept only if nothing was made from the old bundle (interpreted, it is read afresh).
+    again = prepare(program)
+    lit, fault = literal_run(program, [0] * 4, value_trace=trace, enable_debug=debug)
+    expected = (state_of(lit), fault_of(fault))
+    assert engine_runs(again, [0] * 4, times=3, value_trace=trace, enable_debug=debug) == [expected] * 3
     assert_every_run_matches(program, [0] * 4, value_trace=trace, enable_debug=debug)
     program[2] = {"load": [("const", 0, 7)]}
     assert_every_run_matches(program, [0] * 4, value_trace=trace, enable_debug=debug)
@@ -165,6 +215,7 @@ def test_a_compare_compiled_with_compares_on_stays_guarded_after_running_with_th
     trace = {("k", 0): 0, ("k", 1): 9}
     program = [{"debug": [("compare", 0, ("k", 0))]}, {"load": [("const", 0, 9)]}]
     prepared = prepare(program)
+    prepared.compile_all(True)
     engine_runs(prepared, [0] * 4, times=2, value_trace=trace)
     engine_runs(prepared, [0] * 4, times=2, value_trace=trace, enable_debug=False)
     program[0]["debug"][0] = ("compare", 0, ("k", 1))

@@ -245,11 +245,12 @@ INSIGHT_COMMANDS: tuple[InsightCommand, ...] = (
     InsightCommand(
         "info lint",
         "info lint",
-        "static findings: errors, same-bundle hazards, notes",
-        "Errors fault when run; hazards are legal but often mistakes (a slot reading a word\n"
-        "another slot of its bundle writes, two writes to one word); notes: words read before\n"
-        "any write, writes never read. A ('comment', 'lint: reads-old') debug slot marks a\n"
-        "bundle's stale reads as deliberate ('lint: overwrite' for double writes).",
+        "static findings: errors (certainly wrong) and notes (maybe deliberate)",
+        "Errors fault when run, write one word twice in a bundle, or read a word before its\n"
+        "write in the straight-line code from the start; notes: a slot reading a word another\n"
+        "slot of its bundle writes, reads before any write past a jump, writes never read.\n"
+        "A ('comment', 'lint: reads-old') debug slot marks a bundle's stale reads as\n"
+        "deliberate ('lint: overwrite' for double writes).",
         info_lint,
     ),
     InsightCommand(

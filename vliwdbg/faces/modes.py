@@ -1,9 +1,10 @@
 """The `--lint` and `--trace` faces of the `vliwdbg` command (rows of vliwdbg/faces/cli.py's MODES).
 
 --lint builds the kernel and lints its program without running anything, printing one line
-per finding and a summary; its exit status is 2 with errors, 1 with hazards, else 0 (2 too
-when the kernel cannot be built). --trace opens a session like the app does and writes the
-trace of the whole run, or of cycles --from..--to.
+per finding and a summary; its exit status is 1 with errors, 0 with notes only or none, and
+2 when the kernel cannot be built (so a script tells a wrong kernel from a missing one).
+--trace opens a session like the app does and writes the trace of the whole run, or of
+cycles --from..--to.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from vliwdbg.core.source import SourceError, map_now, place_suffix
 from vliwdbg.faces.options import open_session, problem_size
 from vliwdbg.insight.export import ExportError, export_trace
-from vliwdbg.insight.lint import lint_report
+from vliwdbg.insight.lint import LOAD_FAILED, lint_report
 from vliwdbg.loading.loader import KernelLoadError, LoadedKernel, load_kernel
 
 PROG = "vliwdbg"
@@ -25,7 +26,7 @@ def add_lint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lint",
         action="store_true",
-        help="check KERNEL's program without running it; exit 2 on errors, 1 on hazards, else 0",
+        help="check KERNEL's program without running it; exit 1 on errors, 0 on notes only, 2 if unloadable",
     )
 
 
@@ -38,7 +39,7 @@ def run_lint(args: argparse.Namespace) -> int:
         kernel = load_kernel(args.kernel, problem_size(args))
     except KernelLoadError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
-        return 2
+        return LOAD_FAILED
     for note in kernel.notes:
         print(f"{PROG}: {note}", file=sys.stderr)
     report = lint_report(kernel.program, scratch_map=kernel.scratch_map)

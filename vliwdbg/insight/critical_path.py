@@ -25,11 +25,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from machine.isa import SLOT_LIMITS, TRACE_ENGINES, CoreState
+from machine.gc_pause import gc_paused
+from machine.isa import SLOT_LIMITS, TRACE_ENGINES
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.insight.access import format_slot, iter_slots, slot_access
 from vliwdbg.insight.effects import slot_effects
-from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle
 
 if TYPE_CHECKING:
     from machine.engine import Core
@@ -38,10 +39,12 @@ if TYPE_CHECKING:
 _ENDS_BLOCK = {"halt", "pause", "jump", "jump_indirect", "cond_jump", "cond_jump_rel"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class SlotEvent:
     """One slot as the chain sees it. mem_reads / mem_writes are exact addresses, or None
-    for "some memory, address unknown" (then ordering against every store is assumed)."""
+    for "some memory, address unknown" (then ordering against every store is assumed).
+    Not frozen: a long run makes one per slot it ran, and a frozen one costs several times
+    as much to make; nothing changes one once made."""
 
     pc: int
     engine: str
@@ -287,7 +290,9 @@ def executed_critical_path(
     key = (from_cycle, to_cycle)
     cache = _executed_cache.setdefault(session, {})
     if key not in cache:
-        cache[key] = _executed(session, from_cycle or 0, to_cycle, cancel)
+        # A slot event per slot run: the collector would walk the whole heap over and over.
+        with gc_paused():
+            cache[key] = _executed(session, from_cycle or 0, to_cycle, cancel)
     return cache[key]
 
 
@@ -297,12 +302,11 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
     plans: dict[int, tuple[bool, list]] = {}
     budget = core.steps + session.options.max_steps
     first = core.steps
-    last = [first - 1]
 
     def bundles() -> Iterable[tuple[int, bool, list[SlotEvent]]]:
-        while (end is None or core.cycle < end) and core.steps < budget:
-            pc = core.pc
-            if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
+        # The walk runs each bundle when asked for the next pc; one that faults ends it.
+        for pc in core.walk(max(0, budget - core.steps)):
+            if end is not None and core.cycle >= end:
                 return
             planned = plans.get(pc)
             if planned is None:
@@ -312,12 +316,9 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
             step = core.steps
             poll(cancel, step)
             yield step, costs, events
-            if not step_over(core):
-                return
-            last[0] = step
 
     path = analyse(bundles(), first, first, unit="step")
-    path.last = last[0]
+    path.last = core.steps - 1  # the last step that ran (first - 1 when none did)
     stop = "the end" if end is None or core.cycle < end else str(core.cycle)
     path.span = f"cycles {start}..{stop} (steps {first}..{path.last})"
     return path
@@ -326,6 +327,25 @@ def _executed(session: Session, start: int, end: int | None, cancel: Cancel | No
 def _plan(pc: int, bundle: dict) -> tuple[bool, list]:
     """Whether the bundle costs a cycle, and its slots as SlotEvents, except memory slots,
     left as (pc, engine, index, slot, access) to get their addresses each time they run."""
+    if not isinstance(bundle, dict):
+        return _plan_odd(pc, bundle)
+    plan: list = []
+    for engine, slots in bundle.items():
+        if engine == "debug" or not isinstance(slots, list | tuple):
+            continue
+        for index, slot in enumerate(slots):
+            access = slot_access(engine, slot)
+            if access is None:
+                continue
+            if (engine, slot[0]) in _MEMORY_OPS:
+                plan.append((pc, engine, index, slot, access))
+            else:
+                plan.append(SlotEvent(pc, engine, index, slot, access.reads, access.writes))
+    return len(bundle) > ("debug" in bundle), plan
+
+
+def _plan_odd(pc: int, bundle: object) -> tuple[bool, list]:
+    """`_plan` of a bundle that is not a dict (it faults when it runs): the general way."""
     plan: list = []
     for engine, index, slot in iter_slots(bundle):
         if engine == "debug":

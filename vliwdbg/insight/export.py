@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from machine.isa import CoreState
+from machine.gc_pause import gc_paused
 from machine.trace import TraceWriter
 from vliwdbg.cancel import Cancel, poll
 from vliwdbg.core.quoting import clip_path, os_reason
 from vliwdbg.insight.access import iter_slots, slot_access
-from vliwdbg.insight.sidecore import side_core_at_cycle, step_over
+from vliwdbg.insight.sidecore import side_core_at_cycle
 
 if TYPE_CHECKING:
     from vliwdbg.core.session import Session
@@ -77,22 +77,35 @@ def export_trace(
     if smap is None and session.source_waits:
         smap = session.wait_for_source_map(cancel)
     sources: dict[int, dict[tuple[str, int], str]] = {}
-    while (to_cycle is None or core.cycle < to_cycle) and core.steps < budget:
-        pc = core.pc
-        if core.state == CoreState.STOPPED or not 0 <= pc < len(program):
-            break
-        poll(cancel, core.steps)
-        cycle = core.cycle
-        if not step_over(core):
-            break
+
+    def add(ran: tuple[int, int, int]) -> int:
+        """Write the events of the bundle that just ran (pc, cycle before it, steps before
+        it); 1 if it made any, else 0."""
+        pc, cycle, _ = ran
         if pc not in writes:
             writes[pc] = _scratch_writes(program[pc])
         written = writes[pc]
-        if written is not None:
-            if smap is not None and pc not in sources:
-                sources[pc] = {(e, i): str(chain[0]) for e, i, chain in smap.slot_chains(pc) if chain}
-            writer.add_bundle(0, cycle, program[pc], written, core.scratch, sources.get(pc))
-            bundles += 1
+        if written is None:
+            return 0
+        if smap is not None and pc not in sources:
+            sources[pc] = {(e, i): str(chain[0]) for e, i, chain in smap.slot_chains(pc) if chain}
+        writer.add_bundle(0, cycle, program[pc], written, core.scratch, sources.get(pc))
+        return 1
+
+    # Each bundle is written down once it has run (its events show the words it wrote),
+    # which is when the walk yields the next pc, or when the walk ends after it.
+    ran: tuple[int, int, int] | None = None
+    with gc_paused():  # events for every slot run: the collector would walk them over and over
+        for pc in core.walk(max(0, budget - core.steps)):
+            if ran is not None:
+                bundles += add(ran)
+                ran = None
+            if to_cycle is not None and core.cycle >= to_cycle:
+                break
+            poll(cancel, core.steps)
+            ran = (pc, core.cycle, core.steps)
+        if ran is not None and core.steps > ran[2]:
+            bundles += add(ran)
     try:
         writer.write(target)
     except (OSError, ValueError) as exc:

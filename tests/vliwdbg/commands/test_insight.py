@@ -99,7 +99,7 @@ def test_a_bad_location_points_at_its_column():
 
 def test_lint_critical_and_trace(tmp_path):
     s = session()
-    assert run(s, "info lint")[-1] == "0 errors, 0 hazards, 0 notes"
+    assert run(s, "info lint")[-1] == "0 errors, 0 notes"
     critical = run(s, "info critical")
     assert critical[0].startswith("cycles 0..the end (steps 0..8): 7 cycles; latency bound")
     with pytest.raises(InsightError, match="empty"):
