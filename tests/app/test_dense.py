@@ -38,14 +38,18 @@ def slot_texts(pane: BundleView) -> list[str]:
 
 async def test_the_bundle_pane_shows_every_slot_of_the_densest_bundle_with_the_program_pane():
     session = Driven.open("vector")
+    session.wait_for_source_map()
     session.execute(f"goto step {DENSEST_PC}")
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         pane = app.bundle_pane
-        # Written as `info bundle` writes each slot (its lines after the header, unindented).
-        expected = [line.strip() for line in session.execute(f"info bundle {DENSEST_PC}").output[1:]]
+        # Written as `info bundle` writes each slot (its lines after the header, unindented),
+        # whose source line the pane shows in a column of its own.
+        info = session.execute(f"info bundle {DENSEST_PC}").output[1:]
+        expected = [line.strip().rsplit(" at ", 1)[0] for line in info]
         assert slot_texts(pane) == expected and len(expected) == 29
+        assert all(" at vector" in line for line in info)
         assert pane.scrollable_content_region.height >= len(expected)  # no scrolling needed
         assert app.program_pane.scrollable_content_region.height >= 3
         # The values: the next bundle's first slot writes what a step then leaves there.
