@@ -124,7 +124,7 @@ class BundleCompiler:
             if not new_code:
                 self._seen[shape] -= 1
                 return WAIT
-            compose.generated[0] += 1
+            compose.generated[0] += 1 + len(shape) // 4
             code = self.shapes[shape] = self._generate(shape)
         f = types.FunctionType(code, self.globals, None, values)
         if content is None:
@@ -153,7 +153,7 @@ class BundleCompiler:
         if code is None:
             if not new_code:
                 return WAIT
-            compose.generated[0] += 1
+            compose.generated[0] += 1 + len(shape) // 4
             code = self.shapes[shape] = self._generate(shape)
         return types.FunctionType(code, self.globals, None, values), copy_bundle(bundle)
 

@@ -3,14 +3,17 @@
 A dense kernel's bundles (20 slots, six of them 8-lane vector ops) almost never share a
 shape, and Python's compiler needs a millisecond or two for each one, far more than the
 bundle will ever save on a handful of runs. So a bundle that is not worth its own code is
-*composed*: a runner calls one shared function per slot, each given the slot's operands as
-a tuple, then lands the results. Nothing here is compiled per bundle:
+*composed*: a runner calls one shared function per slot, each given the slot itself (a store
+or a compare, its checked operands), then lands the results. Nothing here is compiled per
+bundle, and planning a slot is a few checks and look-ups (a repeated slot, one: its plan is
+kept), so composing a bundle costs about as much as interpreting it once or twice:
 
 - slot functions: one per (engine, op), `f(s, m, t) -> value`, made on first use;
-- runners: one per *count signature* (how many slots write scratch, write memory, check a
-  compare, and which control op if any), so the few dozen signatures of a whole program
-  share their code; a bundle's runner is that code with the bundle's slot functions,
-  operand tuples and destinations bound as default arguments.
+- runners: one per *count signature* (how many slots write scratch, rounded up to a
+  multiple of four with padding slots that change nothing, how many write memory or check
+  a compare, and which control op if any), so a whole program shares a handful; a
+  bundle's runner is that code with the bundle's slot functions, operands and
+  destinations bound as default arguments.
 
 Every slot computes before any slot writes, so a fault (any exception) leaves the state
 untouched, and the engine asks `machine.diagnose` which one it is. Scratch writes land in
@@ -25,7 +28,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from machine.isa import MASK, SLOT_LIMITS, VLEN
+from machine.isa import SLOT_LIMITS, VLEN
 from machine.operands import Unfit, integer, scalar, target_pc, vector
 from machine.opexpr import ALU_EXPR, lane_expr
 
@@ -33,9 +36,32 @@ _M = "4294967295"
 _LANES = range(VLEN)
 
 
-#: How many code objects this module and `machine.compile` have generated (a caller that
-#: rations Python's compiler counts them).
+#: How much code this module and `machine.compile` have generated, in units of about one
+#: small function's compile time (a caller that rations Python's compiler counts them).
 generated = [0]
+
+
+def _padded(n_scratch: int) -> int:
+    """The scratch-writing slots a runner is made for: a bigger bundle's count rounded up
+    to a multiple of four, so that a program's bundles share a few runners (Python's
+    compiler needs about half a millisecond for a big one) at the cost of a call or three
+    per bundle."""
+    return n_scratch if n_scratch <= 4 else (n_scratch + 3) & ~3
+
+
+def _runner_weight(n_scratch: int, n_memory: int, n_checks: int, control: tuple, costs: bool) -> int:
+    """A runner's compile time in `generated` units (it grows with its slots)."""
+    return 1 + (n_scratch + n_memory + n_checks) // 4
+
+
+def _keep_word(s: list[int], m: list[int], t: int) -> int:
+    """A padding slot: reads scratch word t, and its write lands first, before every
+    real write, so it changes nothing."""
+    return s[t]
+
+
+#: One padding slot's part: (function, operand, destination).
+_PAD = [_keep_word, 0, 0]
 
 
 class NoNewCode(Exception):
@@ -50,25 +76,38 @@ def _names(*roles: str) -> str:
     return ", ".join(f"{r}{i}" for r in roles for i in _LANES)
 
 
+def _vec(role: str, operand: str) -> str:
+    """Unpack the eight lanes of a vector operand from one slice of scratch: one slice
+    costs less than eight subscripts, and a static check made sure it is in range."""
+    return f"{_names(role)} = s[{operand} : {operand} + 8]"
+
+
 def _templates() -> dict[tuple[str, str], str]:
-    """(engine, op) -> the body of `f(s, m, t)`; `t` holds the slot's operands."""
+    """(engine, op) -> the body of `f(s, m, t)`. `t` is the slot tuple itself for the ops
+    that write scratch (planning only checks it, so composing costs little more than a
+    look-up per slot), and the planned operands for stores and compares."""
     out: dict[tuple[str, str], str] = {}
     for op in ALU_EXPR:
-        out["alu", op] = "a, b = t\nreturn " + lane_expr(op, "s[a]", "s[b]", _M)
-        lanes = ", ".join(lane_expr(op, f"s[a{i}]", f"s[b{i}]", _M) for i in _LANES)
-        out["valu", op] = f"{_names('a', 'b')} = t\nreturn [{lanes}]"
-    madd = ", ".join(f"(s[a{i}] * s[b{i}] + s[c{i}]) & {_M}" for i in _LANES)
-    out["valu", "multiply_add"] = f"{_names('a', 'b', 'c')} = t\nreturn [{madd}]"
-    out["valu", "vbroadcast"] = "return [s[t]] * 8"
-    out["load", "load"] = "return m[s[t]]"
-    out["load", "vload"] = "b = s[t]\nm[b + 7]\nreturn m[b : b + 8]"
-    out["load", "const"] = "return t"
+        out["alu", op] = "_, d, a, b = t\nreturn " + lane_expr(op, "s[a]", "s[b]", _M)
+        lanes = ", ".join(lane_expr(op, f"a{i}", f"b{i}", _M) for i in _LANES)
+        out["valu", op] = f"_, d, a, b = t\n{_vec('a', 'a')}\n{_vec('b', 'b')}\nreturn [{lanes}]"
+    madd = ", ".join(f"(a{i} * b{i} + c{i}) & {_M}" for i in _LANES)
+    out["valu", "multiply_add"] = (
+        f"_, d, a, b, c = t\n{_vec('a', 'a')}\n{_vec('b', 'b')}\n{_vec('c', 'c')}\nreturn [{madd}]"
+    )
+    out["valu", "vbroadcast"] = "return [s[t[2]]] * 8"
+    out["load", "load"] = "return m[s[t[2]]]"
+    out["load", "load_offset"] = "return m[s[t[2] + t[3]]]"
+    out["load", "vload"] = "b = s[t[2]]\nm[b + 7]\nreturn m[b : b + 8]"
+    out["load", "const"] = f"return t[2] & {_M}"
     out["store", "store"] = "a, v = t\nb = s[a]\nm[b]\nreturn b, s[v]"
     out["store", "vstore"] = "a, v, e = t\nb = s[a]\nm[b + 7]\nreturn slice(b, b + 8), s[v:e]"
-    out["flow", "select"] = "c, a, b = t\nreturn s[a] if s[c] else s[b]"
-    vsel = ", ".join(f"s[a{i}] if s[c{i}] else s[b{i}]" for i in _LANES)
-    out["flow", "vselect"] = f"{_names('c', 'a', 'b')} = t\nreturn [{vsel}]"
-    out["flow", "add_imm"] = f"a, x = t\nreturn (s[a] + x) & {_M}"
+    out["flow", "select"] = "_, d, c, a, b = t\nreturn s[a] if s[c] else s[b]"
+    vsel = ", ".join(f"a{i} if c{i} else b{i}" for i in _LANES)
+    out["flow", "vselect"] = (
+        f"_, d, c, a, b = t\n{_vec('c', 'c')}\n{_vec('a', 'a')}\n{_vec('b', 'b')}\nreturn [{vsel}]"
+    )
+    out["flow", "add_imm"] = f"return (s[t[2]] + t[3]) & {_M}"
     # Compares get the core as `m`: they need its value trace, not the memory.
     out["debug", "compare"] = "a, key = t\nif s[a] != m.value_trace[key]:\n    raise Reject"
     expected = ", ".join(f"vt[k{i}]" for i in _LANES)
@@ -107,10 +146,10 @@ class Composer:
     """Composes bundles for one scratch size and debug setting; caches slot and runner code.
 
     Planning validates each slot as `machine.compile` does: a slot that could fault on its
-    static operands, or has an unusual form, raises and the bundle stays interpreted.
-    Operand tuples and slices are interned by their addresses: a kernel reuses its
-    registers, so sharing them keeps a composed program small enough to stay in the
-    processor's caches, and makes planning mostly dict lookups.
+    static operands, or has an unusual form, raises and the bundle stays interpreted. A slot
+    that writes scratch is then passed to its function as it is, with its destination (an
+    address, or a slice interned by its start); so composing a bundle costs a few checks
+    and a look-up per slot, about what interpreting it once costs.
     """
 
     def __init__(self, scratch_size: int, debug: bool, globals_: dict[str, Any]) -> None:
@@ -119,8 +158,6 @@ class Composer:
         self.globals = globals_
         self._slot_functions: dict[str, dict[str, Callable]] = {}
         self._runners = _RUNNERS
-        self._lanes = tuple(range(scratch_size + VLEN))
-        self._vectors: dict[tuple, tuple] = {}
         self._slices: dict[int, slice] = {}
         self._interned: dict[tuple, tuple] = {}
         self._new_code = True
@@ -145,6 +182,9 @@ class Composer:
         checks: list = []
         control: tuple = ()
         costs = False
+        size = self.size
+        top = size - VLEN
+        slices = self._slices
         for engine, slots in bundle.items():
             if type(slots) is not list and type(slots) is not tuple:
                 raise Unfit
@@ -156,44 +196,70 @@ class Composer:
             if len(slots) > SLOT_LIMITS[engine]:
                 raise Unfit
             costs = True
-            parts = self._parts.get(engine)
-            if parts is None:
-                raise Unfit
+            functions = self._functions(engine)
+            parts = self._parts[engine]
             for slot in slots:
-                part = parts.get(slot) if type(slot) is tuple else None
-                if part is not None and (
-                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
-                    if len(slot) == 4
-                    else _exact(slot)
-                ):
+                if type(slot) is not tuple or not slot:
+                    raise Unfit
+                part = parts.get(slot)
+                if part is not None and _exact(slot):
                     if engine == "store":
                         memory += part
                     else:
                         scratch += part
                     continue
-                if type(slot) is not tuple:
-                    raise Unfit
                 op = slot[0]
-                if engine == "flow" and op in _CONTROL:
+                if engine == "alu":
+                    _, d, a, b = slot
+                    if not (
+                        type(d) is int
+                        and type(a) is int
+                        and type(b) is int
+                        and 0 <= d < size
+                        and 0 <= a < size
+                        and 0 <= b < size
+                    ):
+                        raise Unfit
+                    part = (functions.get(op) or self._function(engine, op), slot, d)
+                elif engine == "valu" and len(slot) == 4 and op in ALU_EXPR:
+                    _, d, a, b = slot
+                    if not (
+                        type(d) is int
+                        and type(a) is int
+                        and type(b) is int
+                        and 0 <= d <= top
+                        and 0 <= a <= top
+                        and 0 <= b <= top
+                    ):
+                        raise Unfit
+                    dest = slices.get(d) or self.dest(d)
+                    part = (functions.get(op) or self._function(engine, op), slot, dest)
+                elif engine == "flow" and op in _CONTROL:
                     control = (_CONTROL[op], *_PLANS[engine, op](self, slot, pc))
                     continue
-                part = self._plan_slot(engine, op, slot, pc)
-                if (
-                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
-                    if len(slot) == 4
-                    else _exact(slot)
-                ):
+                else:
+                    plan = _PLANS[engine, op]
+                    function = functions.get(op) or self._function(engine, op)
+                    if engine == "store":
+                        part = (function, plan(self, slot, pc))
+                    else:
+                        part = (function, *plan(self, slot, pc))
+                if _exact(slot):
                     parts[slot] = part
                 if engine == "store":
                     memory += part
                 else:
                     scratch += part
-        key = (len(scratch) // 3, len(memory) // 2, len(checks) // 2, control[:1], costs)
+        n_scratch = len(scratch) // 3
+        padded = _padded(n_scratch)
+        if padded != n_scratch:
+            scratch[:0] = _PAD * (padded - n_scratch)
+        key = (padded, len(memory) // 2, len(checks) // 2, control[:1], costs)
         code = self._runners.get(key)
         if code is None:
             if not new_code:
                 raise NoNewCode
-            generated[0] += 1
+            generated[0] += _runner_weight(*key)
             namespace: dict[str, Any] = {}
             exec(compile(runner_source(*key), "<composed bundle>", "exec"), namespace)
             code = self._runners[key] = namespace["bundle"].__code__
@@ -231,38 +297,7 @@ class Composer:
                     n_memory += 1
                 else:
                     n_scratch += 1
-        return (n_scratch, n_memory, n_checks, control, costs) not in self._runners
-
-    def _plan_slot(self, engine: str, op: str, slot: tuple, pc: int) -> tuple:
-        """The part of one slot that is not a control op: (function, operands, destination)
-        for a slot that writes scratch, (function, operands) for a store."""
-        functions = self._functions(engine)
-        if engine == "alu":
-            op, d, a, b = slot
-            size = self.size
-            if not (
-                type(d) is int
-                and type(a) is int
-                and type(b) is int
-                and 0 <= d < size
-                and 0 <= a < size
-                and 0 <= b < size
-            ):
-                raise Unfit
-            pair = (a, b)
-            operands = self._interned.get(pair) or self._interned.setdefault(pair, pair)
-            return (functions.get(op) or self._function("alu", op), operands, d)
-        if engine == "valu" and len(slot) == 4 and op in ALU_EXPR:
-            _, d, a, b = slot
-            _ints(a, b)
-            lanes = self._vectors.get((a, b)) or self.lanes(a, b)
-            dest = self._slices.get(d) if type(d) is int else None
-            return (functions.get(op) or self._function(engine, op), lanes, dest or self.dest(d))
-        plan = _PLANS[engine, op]
-        function = functions.get(op) or self._function(engine, op)
-        if engine == "store":
-            return (function, plan(self, slot, pc))
-        return (function, *plan(self, slot, pc))
+        return (_padded(n_scratch), n_memory, n_checks, control, costs) not in self._runners
 
     def _plan_check(self, slot: Any, checks: list) -> None:
         if type(slot) is not tuple or not slot:
@@ -290,7 +325,7 @@ class Composer:
         return functions
 
     def _function(self, engine: str, op: str) -> Callable:
-        body = _TEMPLATES.get((engine, "load" if op == "load_offset" else op))
+        body = _TEMPLATES.get((engine, op))
         if body is None:
             raise Uncomposable(op) if (engine, op) in _PLANS else Unfit
         code = _SLOT_CODE.get((engine, op))
@@ -307,18 +342,6 @@ class Composer:
         return function
 
     # ---- operands, validated on first sight and then shared
-
-    def lanes(self, *starts: int) -> tuple:
-        """The lane addresses of the vectors at these starts, one vector after the other.
-        The starts must be ints already (an equal float must not find a cached entry)."""
-        found = self._vectors.get(starts)
-        if found is None:
-            size, lanes = self.size, self._lanes
-            out: tuple = ()
-            for start in starts:
-                out += lanes[vector(start, size) : start + VLEN]
-            found = self._vectors[starts] = out
-        return found
 
     def dest(self, start: Any) -> slice:
         """The slice a vector result lands in."""
@@ -389,6 +412,11 @@ def runner_source(n_scratch: int, n_memory: int, n_checks: int, control: tuple, 
 def _exact(slot: tuple) -> bool:
     """Whether every operand is an int: only then does an equal slot mean the same slot
     (("+", 1.0, 2, 3) equals ("+", 1, 2, 3), hashes alike, and faults)."""
+    n = len(slot)
+    if n == 4:
+        return type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+    if n == 3:
+        return type(slot[1]) is int and type(slot[2]) is int
     return all(type(value) is int for value in slot[1:])
 
 
@@ -398,53 +426,53 @@ def _ints(*values: Any) -> None:
             raise Unfit
 
 
-def _alu(c: Composer, slot: tuple, pc: int) -> tuple:
-    _, d, a, b = slot
-    return c.scalars(a, b), scalar(d, c.size)
-
-
 def _valu(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a, b = slot
-    _ints(a, b)
-    return c.lanes(a, b), c.dest(d)
+    vector(a, c.size), vector(b, c.size)
+    return slot, c.dest(d)
 
 
 def _multiply_add(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a, b, x = slot
-    _ints(a, b, x)
-    return c.lanes(a, b, x), c.dest(d)
+    vector(a, c.size), vector(b, c.size), vector(x, c.size)
+    return slot, c.dest(d)
 
 
 def _vselect(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, cond, a, b = slot
-    _ints(cond, a, b)
-    return c.lanes(cond, a, b), c.dest(d)
+    vector(cond, c.size), vector(a, c.size), vector(b, c.size)
+    return slot, c.dest(d)
 
 
 def _vbroadcast(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a = slot
-    return scalar(a, c.size), c.dest(d)
+    scalar(a, c.size)
+    return slot, c.dest(d)
 
 
 def _load(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a = slot
-    return scalar(a, c.size), scalar(d, c.size)
+    scalar(a, c.size)
+    return slot, scalar(d, c.size)
 
 
 def _load_offset(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a, offset = slot
     _ints(d, a, offset)
-    return scalar(a + offset, c.size), scalar(d + offset, c.size)
+    scalar(a + offset, c.size)
+    return slot, scalar(d + offset, c.size)
 
 
 def _vload(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a = slot
-    return scalar(a, c.size), c.dest(d)
+    scalar(a, c.size)
+    return slot, c.dest(d)
 
 
 def _const(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, value = slot
-    return integer(value) & MASK, scalar(d, c.size)
+    integer(value)
+    return slot, scalar(d, c.size)
 
 
 def _store(c: Composer, slot: tuple, pc: int) -> tuple:
@@ -459,12 +487,14 @@ def _vstore(c: Composer, slot: tuple, pc: int) -> tuple:
 
 def _select(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, cond, a, b = slot
-    return c.scalars(cond, a, b), scalar(d, c.size)
+    c.scalars(cond, a, b)
+    return slot, scalar(d, c.size)
 
 
 def _add_imm(c: Composer, slot: tuple, pc: int) -> tuple:
     _, d, a, imm = slot
-    return (scalar(a, c.size), integer(imm)), scalar(d, c.size)
+    scalar(a, c.size), integer(imm)
+    return slot, scalar(d, c.size)
 
 
 def _no_operands(c: Composer, slot: tuple, pc: int) -> tuple:
@@ -493,7 +523,6 @@ def _jump(c: Composer, slot: tuple, pc: int) -> tuple:
 
 
 _PLANS: dict[tuple[str, str], Callable[[Composer, tuple, int], tuple]] = {
-    **{("alu", op): _alu for op in ALU_EXPR},
     **{("valu", op): _valu for op in ALU_EXPR},
     ("valu", "vbroadcast"): _vbroadcast,
     ("valu", "multiply_add"): _multiply_add,

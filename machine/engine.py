@@ -263,10 +263,11 @@ class _Table:
     - a bigger bundle again in a later run, a program run again: composed from slot code
       shared by equal slots (`machine.compose`; no code of its own shape, which a loop's
       light bundle gets), but not all at once. A run composes at most a `_SPREAD`th of the
-      program's bundles this way and generates at most `_NEW_CODE` code objects (runners,
-      slot functions) for them, and interprets the rest once more (a bundle whose code
-      must wait is tried again in the next run). Composing a bundle costs a few
-      interpretations of it, so no run pays for all of that work.
+      program's bundles this way and generates at most `_NEW_CODE` units of code (runners,
+      slot functions, weighed by their compile time) for them, and interprets the rest
+      once more (a bundle whose code must wait is tried again in the next run). Composing
+      a bundle costs one or two interpretations of it, so no run pays for all of that
+      work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
@@ -740,9 +741,10 @@ _RUN_IDS = itertools.count(1)
 #: A run composes at most this fraction (1/_SPREAD) of the program's bundles of earlier runs
 #: (see `_Table`).
 _SPREAD = 4
-#: How many code objects (a composed runner, a slot function) a run may generate for bundles
-#: of earlier runs: Python's compiler is the slowest part of making code.
-_NEW_CODE = 12
+#: How much code (in `compose.generated` units, about one slot function's compile time
+#: each) a run may generate for bundles of earlier runs: Python's compiler is the slowest
+#: part of making code.
+_NEW_CODE = 40
 
 
 class _RunFault(Exception):

@@ -211,6 +211,22 @@ def test_a_composed_bundle_lands_later_writes_last_and_faults_whole():
     assert_every_run_matches([*consts, faults_late], [0] * 16)
 
 
+def test_a_composed_bundle_padded_to_a_shared_runner_keeps_its_write_to_word_zero():
+    """Six scratch writes run on the runner made for eight: the two padding slots rewrite
+    word 0 with its old value, and must land before the bundle's own write to it."""
+    consts = [{"load": [("const", a, v)]} for a, v in ((0, 1), (64, 3), (72, 4), (80, 5), (81, 7))]
+    six = {"valu": [("+", 8 * i, 64, 72) for i in range(1, 6)], "alu": [("+", 0, 80, 81)]}
+    program = [*consts, six]
+    assert_every_run_matches(program, [0] * 16)
+    prepared = Prepared(program)
+    prepared.compile_all(False)
+    code = prepared.table(False).code[len(consts)]
+    assert code.__code__.co_filename == "<composed bundle>"
+    core = Core(prepared, [0] * 16, enable_debug=False)
+    core.run(StopSpec())
+    assert core.scratch[0] == 12 and core.scratch[8:16] == [7] + [0] * 7
+
+
 def test_a_compare_compiled_with_compares_on_stays_guarded_after_running_with_them_off():
     trace = {("k", 0): 0, ("k", 1): 9}
     program = [{"debug": [("compare", 0, ("k", 0))]}, {"load": [("const", 0, 9)]}]
