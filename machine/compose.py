@@ -202,7 +202,11 @@ class Composer:
                 if type(slot) is not tuple or not slot:
                     raise Unfit
                 part = parts.get(slot)
-                if part is not None and _exact(slot):
+                if part is not None and (
+                    type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+                    if len(slot) == 4
+                    else _exact(slot)
+                ):
                     if engine == "store":
                         memory += part
                     else:
