@@ -360,9 +360,18 @@ class _Table:
                     k.free_steps += 1
                     return pc + 1
                 if type(slots) is list and len(slots) == 1:
-                    content = content_key(engine, slots[0])
-                    known = by_content.get(content) if content is not None else None
-                    if known is not None:
+                    slot = slots[0]
+                    try:
+                        known = by_content.get((engine, slot))
+                    except TypeError:  # an unhashable operand: the bundle is never shared
+                        known = None
+                    # Only exact slots are shared (see `content_key`): an equal slot found
+                    # must be exact too, checked inline for the usual 4-operand slot.
+                    if known is not None and (
+                        type(slot[1]) is int and type(slot[2]) is int and type(slot[3]) is int
+                        if len(slot) == 4 and engine != "debug"
+                        else content_key(engine, slot) is not None
+                    ):
                         f, copy = known
                         keep(pc, copy)
                         code[pc] = f
