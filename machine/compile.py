@@ -102,7 +102,7 @@ class BundleCompiler:
             if known is not None:
                 return known
         try:
-            if _heavy(bundle, self.debug):
+            if heavy(bundle, self.debug):
                 return self.compose(bundle, pc, new_code)
             if not new_code:
                 guess = self._shape_of(bundle)
@@ -277,7 +277,7 @@ def copy_bundle(bundle: dict) -> dict:
     return dict(zip(bundle, map(list, bundle.values()), strict=True))
 
 
-def _heavy(bundle: dict, debug: bool) -> bool:
+def heavy(bundle: dict, debug: bool) -> bool:
     """Whether a bundle has more than LIGHT_SHAPE operand values, nearly, found without
     looking at its slots (a vector slot counts its lanes; compares count when checked)."""
     weight = 0

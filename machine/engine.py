@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from machine import compose, interp
 from machine.access import AccessIndex, touches
 from machine.check import Finding, check_program
-from machine.compile import WAIT, BundleCompiler, code_globals, content_key, forget_code
+from machine.compile import WAIT, BundleCompiler, code_globals, content_key, forget_code, heavy
 from machine.diagnose import find_fault
 from machine.faults import CompareFault, MachineFault
 from machine.gc_pause import gc_paused
@@ -263,7 +263,8 @@ class _Table:
     - a bigger bundle again in a later run, a program run again: composed from slot code
       shared by equal slots (`machine.compose`; no code of its own shape, which a loop's
       light bundle gets), but not all at once. A run composes at most a `_SPREAD`th of the
-      program's bundles this way and generates at most `_NEW_CODE` units of code (runners,
+      program's bundles this way (a light bundle counts twice: it costs more to compose
+      than to interpret, a heavy one about as much) and generates at most `_NEW_CODE` units of code (runners,
       slot functions, weighed by their compile time) for them, and interprets the rest
       once more (a bundle whose code must wait is tried again in the next run). Composing
       a bundle costs one or two interpretations of it, so no run pays for all of that
@@ -343,7 +344,9 @@ class _Table:
                 f = self.promote(pc, k.new_code < _NEW_CODE, composed=True)
                 k.new_code += generated[0] - made
                 if f is not None:
-                    k.promoted += 1
+                    # A light bundle costs about twice its interpretation to compose, a
+                    # heavy one about once: light programs spread it over more runs.
+                    k.promoted += 1 if heavy(bundle, debug) else 2
                     return f(pc, s, m, k)
                 if k.new_code >= _NEW_CODE:
                     k.promoted = share  # out of new code: the rest waits for the next run

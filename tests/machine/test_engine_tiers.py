@@ -89,11 +89,13 @@ def test_a_program_run_again_compiles_its_bundles_a_share_a_run():
     engine_runs(prepared, [0] * 16, times=1)
     assert all(f in table.fresh for f in table.code)
     promoted = []
-    for _ in range(3):
+    for _ in range(4):
         engine_runs(prepared, [0] * 16, times=1)
         promoted.append(sum(f not in table.fresh for f in table.code[8:20]))
     assert 0 < promoted[0] < 12  # at most a third of the program's bundles a run
     assert promoted == sorted(promoted) and promoted[-1] == 12
+    # A share is 21 // 4 + 1 = 6 bundles a run, and a light bundle counts twice.
+    assert promoted == [3, 6, 9, 12]
     assert all(f not in table.fresh for f in table.code)  # one-slot ones in the second run
     assert_every_run_matches(program, [0] * 16)
 
