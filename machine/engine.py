@@ -263,12 +263,11 @@ class _Table:
     - a bigger bundle again in a later run, a program run again: composed from slot code
       shared by equal slots (`machine.compose`; no code of its own shape, which a loop's
       light bundle gets), but not all at once. A run composes at most a `_SPREAD`th of the
-      program's bundles this way (a light bundle counts twice: it costs more to compose
-      than to interpret, a heavy one about as much) and generates at most `_NEW_CODE` units of code (runners,
-      slot functions, weighed by their compile time) for them, and interprets the rest
-      once more (a bundle whose code must wait is tried again in the next run). Composing
-      a bundle costs one or two interpretations of it, so no run pays for all of that
-      work.
+      program's bundles this way (a light bundle counts twice: it costs about two
+      interpretations to compose, a heavy one about one) and generates at most
+      `_NEW_CODE` units of code (runners, slot functions, weighed by their compile time)
+      for them, and interprets the rest once more (a bundle whose code must wait is
+      tried again in the next run), so no run pays for all of that work.
     - a bundle that cannot be compiled (a static fault, an unusual form) stays interpreted.
 
     With compares off, a debug-only bundle is free whatever its slots: `first` passes it at
