@@ -102,7 +102,7 @@ def cmd_list(session: Session, args: Args) -> Reply:
         pc = _pc_arg(session, text) if text else session.pc
         if text:
             marked = _marked_lines(session, smap, pc)
-        inner = next((chain[0] for _e, _i, chain in smap.slot_chains(pc) if chain), None)
+        inner = next((smap.made_at(pc, e, i) for e, i, chain in smap.slot_chains(pc) if chain), None)
         if inner is None:
             raise CommandError(f"pc {pc}: no slot of this bundle has a source line")
         file, line = inner.file, inner.line

@@ -50,6 +50,12 @@ class SourceMap:
         self._program = program
         frames = [Frame(*f) for f in data.frames]
         self._chains: list[tuple[Frame, ...]] = [_folded([frames[i] for i in chain]) for chain in data.chains]
+        #: The frame whose line built each chain's slot: the innermost, or for a slot a
+        #: helper took as `*args`, the line that called it (the call packed the tuple).
+        self._made: list[Frame | None] = [
+            (chain[1] if number in data.entries and len(chain) > 1 else chain[0]) if chain else None
+            for number, chain in enumerate(self._chains)
+        ]
         starts = array("i", [0])
         total = 0
         for bundle in program:
@@ -74,6 +80,13 @@ class SourceMap:
     def innermost(self, pc: int, engine: str, index: int) -> Frame | None:
         chain = self.chain(pc, engine, index)
         return chain[0] if chain else None
+
+    def made_at(self, pc: int, engine: str, index: int) -> Frame | None:
+        """The frame whose line built the slot's tuple: the innermost, except that a slot a
+        helper took as `*args` (`def vop(*slot)`) was built by the call's packing, on the
+        line that called the helper."""
+        number = self._number(pc, engine, index)
+        return None if number < 0 else self._made[number]
 
     def pcs_at(self, file: str, line: int) -> list[int]:
         """The pcs whose bundles hold a slot whose chain includes this line."""
@@ -118,11 +131,11 @@ class SourceMap:
         return out
 
     def one_place(self) -> Frame | None:
-        """The innermost frame of every mapped slot, when all share one: the kernel rebuilt
-        its slot tuples there, so the map cannot see past it."""
+        """The frame that built every mapped slot (see made_at), when all share one: the
+        kernel rebuilt its slot tuples there, so the map cannot see past it."""
         if self._one_place is False:
             used = set(self._slots) - {-1}
-            inner = {self._chains[n][0] for n in used if self._chains[n]}
+            inner = {self._made[n] for n in used if self._chains[n]}
             self._one_place = inner.pop() if len(inner) == 1 else None
         return self._one_place
 
@@ -202,9 +215,9 @@ def map_now(request: dict | None, program: list[dict]) -> SourceMap:
 
 
 def place_suffix(smap: SourceMap, pc: int, engine: str | None, index: int | None) -> str:
-    """` at FILE:LINE` of a slot's innermost frame, or "" (the suffix every message that
-    names a slot carries)."""
-    frame = None if engine is None or index is None else smap.innermost(pc, engine, index)
+    """` at FILE:LINE` of the line that built a slot (see SourceMap.made_at), or "" (the
+    suffix every message that names a slot carries)."""
+    frame = None if engine is None or index is None else smap.made_at(pc, engine, index)
     return "" if frame is None else f" at {frame.place}"
 
 

@@ -1,0 +1,206 @@
+"""The source map on slots no tuple display of the kernel makes: helper emitters taking the
+slot as `*slot` (tests/fixtures/kernels/dense), `tuple(words)` of a list the kernel grew,
+and slot makers in a library outside the kernel's folder (tests/fixtures/kernels/madeby).
+Expected lines are found by searching the fixture's text for the statement, never taken
+from the map."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import pytest
+
+from machine.problem import ProblemSize
+from vliwdbg.commands.console import Console
+from vliwdbg.core.options import RunOptions
+from vliwdbg.core.session import Session
+from vliwdbg.core.source import Frame
+from vliwdbg.loading import capture
+
+KERNELS = Path(__file__).parents[2] / "fixtures" / "kernels"
+DENSE = KERNELS / "dense"
+MADEBY = KERNELS / "madeby" / "kernel"
+SMALL = RunOptions(ProblemSize(height=4, rounds=6, batch_size=24))
+DENSE_KERNELS = sorted(p.stem for p in DENSE.glob("*.py") if p.stem.startswith(("bug_", "correct_")))
+
+
+def lines_with(path: Path, text: str) -> list[int]:
+    return [n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line]
+
+
+def line_of(path: Path, text: str) -> int:
+    found = lines_with(path, text)
+    assert len(found) == 1, (path, text, found)
+    return found[0]
+
+
+def mapped(path: Path) -> Session:
+    session = Session.open(str(path), SMALL)
+    assert session.wait_for_source_map() is not None, session.source_status
+    return session
+
+
+def all_slots(session: Session):
+    for pc, bundle in enumerate(session.program):
+        for engine, slots in bundle.items():
+            for index in range(len(slots)):
+                yield pc, engine, index
+
+
+BUILDER = DENSE / "builder.py"
+
+
+@pytest.mark.parametrize("name", DENSE_KERNELS)
+def test_every_slot_a_star_args_emitter_made_names_the_emitter_then_its_caller(name: str) -> None:
+    session = mapped(DENSE / f"{name}.py")
+    smap = session.source_map
+    assert smap is not None and smap.mapped == smap.total > 0
+    emit = Frame("builder.py", line_of(BUILDER, "def emit(self, engine, *slot):"), "emit")
+    callers = set(lines_with(BUILDER, "self.emit("))
+    instrs_lines = set(lines_with(BUILDER, "self.instrs.append("))
+    through_emit = 0
+    for pc, engine, index in all_slots(session):
+        chain = smap.chain(pc, engine, index)
+        if chain[0] == emit:
+            through_emit += 1
+            assert chain[1].file == "builder.py" and chain[1].line in callers, (pc, chain)
+            assert smap.made_at(pc, engine, index) == chain[1]
+            assert session.slot_where(pc, engine, index) == f" at builder.py:{chain[1].line}"
+        else:  # a pause or a jump, a display appended as a bundle of its own
+            assert chain[0].line in instrs_lines and session.program[pc][engine][index][0] in (
+                "pause",
+                "cond_jump",
+            )
+    assert through_emit > smap.total - 4
+    header = line_of(BUILDER, 'self.emit("load", "const", regs[name], word)')
+    out = Console(session).run("info source 0").output
+    assert out[0].startswith(f"load 0: builder.py:{emit.line} in emit < builder.py:{header} in header < ")
+
+
+def test_why_names_the_line_that_emitted_the_wrong_slot() -> None:
+    session = mapped(DENSE / "bug_select_swap.py")
+    console = Console(session)
+    while session.resume().kind != "divergence":
+        pass
+    last = console.run("why").output[-1]
+    bug = line_of(BUILDER, 'self.emit("flow", "vselect", idx, cond, keep, reset)')
+    assert last.startswith("first wrong value: pc ") and " flow 0 wrote idx[" in last
+    assert f") at builder.py:{bug}; it read " in last
+
+
+def test_a_helper_line_calling_the_emitter_breaks_where_its_slots_run() -> None:
+    session = mapped(DENSE / "correct_wide.py")
+    smap = session.source_map
+    assert smap is not None
+    mask = line_of(BUILDER, 'self.vop("&", bit, val, mask)')
+    pcs = smap.pcs_at("builder.py", mask)
+    expected = sorted({pc for pc, e, i in all_slots(session) if session.program[pc][e][i][0] == "&"})
+    assert pcs == expected and pcs
+
+
+TUPLED = MADEBY / "tupled.py"
+
+
+@pytest.fixture(scope="module")
+def tupled() -> Session:
+    return mapped(TUPLED)
+
+
+def slots_with(session: Session, op: str) -> list[tuple[int, str, int]]:
+    return [(pc, e, i) for pc, e, i in all_slots(session) if session.program[pc][e][i][0] == op]
+
+
+def test_slots_made_by_tuple_of_a_list_keep_the_line_that_wrote_the_list(tupled: Session) -> None:
+    smap = tupled.source_map
+    assert smap is not None and smap.mapped == smap.total and smap.files() == ["tupled.py"]
+    vload = line_of(TUPLED, 'self.put("load", ["vload", idx, i_addr])')
+    idx_addr = tupled.scratch_names["idx"][0]
+    loads = [s for s in slots_with(tupled, "vload") if tupled.program[s[0]]["load"][s[2]][1] == idx_addr]
+    assert len(loads) == SMALL.size.batch_size // 8
+    for slot in loads:
+        assert smap.chain(*slot) == (Frame("tupled.py", vload, "build_kernel"),)
+    # a list grown by extend, then turned into a tuple by the put helper
+    grown = line_of(TUPLED, 'words = ["const"]')
+    header = Frame("tupled.py", line_of(TUPLED, 'self.put("load", ["const", reg, word])'), "build_kernel")
+    consts = [smap.chain(*slot) for slot in slots_with(tupled, "const")]
+    assert sum(chain == (header,) for chain in consts) == 3
+    grown_chains = [chain for chain in consts if chain != (header,)]
+    assert grown_chains and all(chain[0] == Frame("tupled.py", grown, "const") for chain in grown_chains)
+    put = line_of(TUPLED, "self.instrs.append({engine: [tuple(words)]})")
+    assert all(put not in [f.line for f in smap.chain(*s)] for s in all_slots(tupled))
+
+
+def test_slots_a_library_outside_the_folder_made_name_the_kernel_line_that_called_it(
+    tupled: Session,
+) -> None:
+    smap = tupled.source_map
+    assert smap is not None
+    gather = line_of(TUPLED, "vecops.gather(self.instrs, node, addrs)")
+    xor = line_of(TUPLED, 'self.put("valu", vecops.valu("^", val, val, node))')
+    fused_stage = line_of(TUPLED, 'self.put("valu", vecops.fused(val, val, x, y))')
+    fused_index = line_of(TUPLED, 'self.put("valu", vecops.fused(idx, idx, two, bit))')
+    lane_loads = slots_with(tupled, "load_offset")
+    assert len(lane_loads) == SMALL.size.batch_size * SMALL.size.rounds
+    assert {smap.chain(*s) for s in lane_loads} == {(Frame("tupled.py", gather, "build_kernel"),)}
+    node = tupled.scratch_names["node"][0]
+    mixes = [s for s in slots_with(tupled, "^") if tupled.program[s[0]][s[1]][s[2]][3] == node]
+    assert len(mixes) == SMALL.size.batch_size // 8 * SMALL.size.rounds
+    assert {smap.chain(*s) for s in mixes} == {(Frame("tupled.py", xor, "build_kernel"),)}
+    assert {smap.innermost(*s).line for s in slots_with(tupled, "multiply_add")} == {fused_stage, fused_index}
+    pc = lane_loads[0][0]
+    assert Console(tupled).run(f"info source {pc}").output == [f"load 0: tupled.py:{gather} in build_kernel"]
+
+
+def test_the_correct_kernel_runs_clean_and_the_slip_is_named_at_its_store_line(tupled: Session) -> None:
+    kinds = [Console(tupled).run("continue").stop.kind for _ in range(3)]
+    assert kinds == ["pause", "pause", "end"]
+    wrong = mapped(MADEBY / "tupled_wrong_parity.py")
+    console = Console(wrong)
+    assert console.run("continue").stop.kind == "pause"
+    stop = console.run("continue").stop
+    assert stop is not None and stop.kind == "divergence"
+    store = line_of(TUPLED, 'self.put("store", ["vstore", i_addr, idx])')
+    assert f"store slot 0 at tupled.py:{store};" in stop.message
+
+
+def run_rewritten(tmp_path: Path, text: str) -> tuple[capture.Recorder, dict]:
+    """Compile `text` as a kernel module of tmp_path, run it, and return the recorder and
+    the module's namespace; the recorder's names are taken out of builtins afterwards."""
+    path = tmp_path / "mod.py"
+    path.write_text(text)
+    recorder = capture.Recorder(lambda f: f == str(path), lambda f: "mod.py", ["valu", "alu"])
+    names = (capture.RECORD, capture.RECORD_FRESH, capture.RECORD_RESULT, capture.RECORD_ARGS)
+    names += (capture.RECORD_CONVERTED,)
+    recorder.install()
+    try:
+        namespace: dict = {}
+        exec(capture.rewrite(text, str(path), recorder.engines), namespace)
+    finally:
+        for name in names:
+            delattr(builtins, name)
+    return recorder, namespace
+
+
+def test_star_args_are_recorded_after_the_docstring_and_in_a_lambda(tmp_path: Path) -> None:
+    text = (
+        "ops = []\n"
+        "def vop(*slot):\n"
+        '    """Why vop exists."""\n'
+        '    ops.append(("valu", slot))\n'
+        "alu = lambda *slot: ops.append(('alu', slot))\n"
+        'vop("+", 1, 2, 3)\n'
+        'alu("-", 4, 5, 6)\n'
+        "def scheduled(words):\n"
+        "    return tuple(words)\n"
+        'copied = scheduled(["*", 7, 8, 9])\n'
+    )
+    recorder, namespace = run_rewritten(tmp_path, text)
+    assert namespace["vop"].__doc__ == "Why vop exists."
+    program = [{engine: [slot]} for engine, slot in namespace["ops"]]
+    program.append({"alu": [namespace["copied"]]})
+    data = recorder.source_map(program)
+    frames = [(line, func) for _file, line, func in data["frames"]]
+    chains = [[frames[n] for n in chain] for chain in data["chains"]]
+    assert chains == [[(2, "vop"), (6, "<module>")], [(5, "<lambda>"), (7, "<module>")], [(10, "<module>")]]
+    assert data["entries"] == [0, 1] and data["mapped"] == 3
