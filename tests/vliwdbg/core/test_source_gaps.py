@@ -76,6 +76,9 @@ def test_every_slot_a_star_args_emitter_made_names_the_emitter_then_its_caller(n
     header = line_of(BUILDER, 'self.emit("load", "const", regs[name], word)')
     out = Console(session).run("info source 0").output
     assert out[0].startswith(f"load 0: builder.py:{emit.line} in emit < builder.py:{header} in header < ")
+    # `list` shows the lines around the one that built the slot, not the emitter's def
+    numbers = [row[1:].split()[0] for row in Console(session).run("list 0").output[1:] if row[1:].strip()]
+    assert str(header) in numbers and str(emit.line) not in numbers
 
 
 def test_why_names_the_line_that_emitted_the_wrong_slot() -> None:
