@@ -151,6 +151,11 @@ def test_slots_a_library_outside_the_folder_made_name_the_kernel_line_that_calle
     assert len(mixes) == SMALL.size.batch_size // 8 * SMALL.size.rounds
     assert {smap.chain(*s) for s in mixes} == {(Frame("tupled.py", xor, "build_kernel"),)}
     assert {smap.innermost(*s).line for s in slots_with(tupled, "multiply_add")} == {fused_stage, fused_index}
+    # the library's own `*slot` helper: its frame is no part of the chain
+    compare = line_of(TUPLED, 'vecops.vop(self.instrs, "<", bit, idx, nodes)')
+    compares = slots_with(tupled, "<")
+    assert {smap.chain(*s) for s in compares} == {(Frame("tupled.py", compare, "build_kernel"),)}
+    assert tupled.slot_where(*compares[0]) == f" at tupled.py:{compare}"
     pc = lane_loads[0][0]
     assert Console(tupled).run(f"info source {pc}").output == [f"load 0: tupled.py:{gather} in build_kernel"]
 
@@ -207,3 +212,22 @@ def test_star_args_are_recorded_after_the_docstring_and_in_a_lambda(tmp_path: Pa
     chains = [[frames[n] for n in chain] for chain in data["chains"]]
     assert chains == [[(2, "vop"), (6, "<module>")], [(5, "<lambda>"), (7, "<module>")], [(10, "<module>")]]
     assert data["entries"] == [0, 1] and data["mapped"] == 3
+
+
+def test_only_the_users_own_folders_outside_the_kernels_are_compiled_to_record(tmp_path: Path) -> None:
+    import json as stdlib_module
+
+    import pytest as installed
+
+    from vliwdbg.loading import child
+
+    root = Path(__file__).parents[3]
+    kernel = tmp_path / "k" / "kernel.py"
+    where = child.Where(
+        str(kernel), "kernel.py", str(kernel.parent), (str(root / "machine"), str(root / "vliwdbg"))
+    )
+    assert child._a_library_of_the_users(str(tmp_path / "lib" / "vecops.py"), where)
+    assert not child._a_library_of_the_users(str(kernel.parent / "emit.py"), where)  # the kernel's own
+    assert not child._a_library_of_the_users(stdlib_module.__file__, where)
+    assert not child._a_library_of_the_users(installed.__file__, where)
+    assert not child._a_library_of_the_users(str(root / "machine" / "problem.py"), where)
