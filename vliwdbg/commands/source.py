@@ -176,8 +176,9 @@ ROWS: tuple[Command, ...] = (
         "info source [PC]",
         "the kernel lines that made each slot of a bundle",
         "One line per slot: ENGINE I: FILE:LINE in FUNC < FILE:LINE in FUNC < ...,\n"
-        "innermost first, FILE relative to the kernel's folder; or `no source` for a\n"
-        "slot no line of the kernel made (a constant tuple).",
+        "innermost first, FILE relative to the kernel's folder (a helper taking the slot\n"
+        "as *slot shows its def line, then the line that called it); or `no source` for a\n"
+        "slot made while no line of the kernel ran (by the standard library, say).",
         cmd_info_source,
     ),
     Command(
