@@ -50,11 +50,9 @@ class SourceMap:
         self._program = program
         frames = [Frame(*f) for f in data.frames]
         self._chains: list[tuple[Frame, ...]] = [_folded([frames[i] for i in chain]) for chain in data.chains]
-        #: The frame whose line built each chain's slot: the innermost, or for a slot a
-        #: helper took as `*args`, the line that called it (the call packed the tuple).
+        forwarding = {frames[i] for i in data.forwarding}
         self._made: list[Frame | None] = [
-            (chain[1] if number in data.entries and len(chain) > 1 else chain[0]) if chain else None
-            for number, chain in enumerate(self._chains)
+            _made_at(chain, number in data.entries, forwarding) for number, chain in enumerate(self._chains)
         ]
         starts = array("i", [0])
         total = 0
@@ -83,8 +81,10 @@ class SourceMap:
 
     def made_at(self, pc: int, engine: str, index: int) -> Frame | None:
         """The frame whose line built the slot's tuple: the innermost, except that a slot a
-        helper took as `*args` (`def vop(*slot)`) was built by the call's packing, on the
-        line that called the helper."""
+        helper took as `*args` (`def emit(*slot)`) was built by the call's packing, on the
+        line that called the helper; and when that line is the one statement of a function
+        passing its own parameters on (`def vop(self, op, d, a, b): self.emit("valu", op,
+        d, a, b)`), the slot's words were written by the line that called that function."""
         number = self._number(pc, engine, index)
         return None if number < 0 else self._made[number]
 
@@ -185,6 +185,18 @@ class SourceMap:
             for frame in {(f.file, f.line) for f in self._chains[number]}:
                 by_place.setdefault(frame, set()).update(pcs)
         return {place: sorted(pcs) for place, pcs in by_place.items()}
+
+
+def _made_at(chain: tuple[Frame, ...], entry: bool, forwarding: set[Frame]) -> Frame | None:
+    """See SourceMap.made_at."""
+    if not chain:
+        return None
+    if not entry:
+        return chain[0]
+    k = 1
+    while k + 1 < len(chain) and chain[k] in forwarding:
+        k += 1
+    return chain[min(k, len(chain) - 1)]
 
 
 #: The functions Python runs a comprehension in (a frame of its own before 3.12).

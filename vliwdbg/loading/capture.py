@@ -83,6 +83,9 @@ class _Rewrite(ast.NodeTransformer):
     def __init__(self, engines: frozenset[str], tracked: bool = True) -> None:
         self._engines = engines
         self._tracked = tracked
+        #: Lines of one-statement functions that pass their own parameters on (see
+        #: _forwarding_line).
+        self.forwarding: set[int] = set()
         self._args_record = RECORD_ARGS if tracked else RECORD
 
     def _wrap(self, node: ast.Tuple | ast.List) -> ast.AST:
@@ -134,20 +137,16 @@ class _Rewrite(ast.NodeTransformer):
         return _called(RECORD_RESULT, node)
 
     def _entry(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        forwarding = _forwarding_line(node)
+        if forwarding is not None:
+            self.forwarding.add(forwarding)
         self.generic_visit(node)
         vararg = node.args.vararg
         if vararg is not None:
             record = ast.Expr(_called(self._args_record, ast.Name(vararg.arg, ast.Load())))
             for part in ast.walk(record):
                 ast.copy_location(part, node)
-            body = node.body
-            docstring = (
-                body
-                and isinstance(body[0], ast.Expr)
-                and isinstance(body[0].value, ast.Constant)
-                and isinstance(body[0].value.value, str)
-            )
-            body.insert(1 if docstring else 0, record)
+            node.body.insert(1 if _has_docstring(node.body) else 0, record)
         return node
 
     visit_FunctionDef = _entry
@@ -163,6 +162,39 @@ class _Rewrite(ast.NodeTransformer):
             for part in ast.walk(node.body):
                 ast.copy_location(part, node)
         return node
+
+
+def _has_docstring(body: list[ast.stmt]) -> bool:
+    first = body[0] if body else None
+    return (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    )
+
+
+def _forwarding_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int | None:
+    """The line of the one statement of a function that only passes its own parameters
+    (and constants) on to another call, `def vop(self, op, d, a, b): self.emit("valu", op,
+    d, a, b)`: a slot packed there was written by the line that called the function."""
+    body = node.body[1:] if _has_docstring(node.body) else node.body
+    if len(body) != 1 or not isinstance(body[0], ast.Expr | ast.Return):
+        return None
+    call = body[0].value
+    if not isinstance(call, ast.Call):
+        return None
+    args = node.args
+    params = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    params |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+
+    def passed(value: ast.expr) -> bool:
+        if isinstance(value, ast.Starred):
+            value = value.value
+        return isinstance(value, ast.Constant) or (isinstance(value, ast.Name) and value.id in params)
+
+    if all(passed(a) for a in call.args) and all(passed(k.value) for k in call.keywords):
+        return call.lineno
+    return None
 
 
 #: Builtins whose value is never a slot: their calls are not wrapped.
@@ -211,11 +243,19 @@ def _called(name: str, node: ast.expr) -> ast.Call:
 
 
 def rewrite(
-    source: str, filename: str, engines: frozenset[str] = frozenset(), tracked: bool = True
+    source: str,
+    filename: str,
+    engines: frozenset[str] = frozenset(),
+    tracked: bool = True,
+    forwarding: set[int] | None = None,
 ) -> CodeType:
     """The module's code recording where it makes slots (`engines`: the machine's engine
-    names; `tracked`: whether calls are wrapped too; see _Rewrite)."""
-    tree = _Rewrite(engines, tracked).visit(ast.parse(source, filename))
+    names; `tracked`: see _Rewrite); the lines of its forwarding one-statement functions
+    are added to `forwarding`."""
+    rewriter = _Rewrite(engines, tracked)
+    tree = rewriter.visit(ast.parse(source, filename))
+    if forwarding is not None:
+        forwarding |= rewriter.forwarding
     ast.fix_missing_locations(tree)
     return compile(tree, filename, "exec", dont_inherit=True)
 
@@ -247,6 +287,8 @@ class Recorder:
         self._last_tail: tuple = ()
         #: The text of every file compiled through the hook, by its real path.
         self.texts: dict[str, str] = {}
+        #: By real path, the lines where a one-statement function passes its parameters on.
+        self.forwarding: dict[str, set[int]] = {}
 
     def record(self, obj: Any) -> Any:
         if not obj or type(obj[0]) is not str:
@@ -369,7 +411,8 @@ class Recorder:
         program order, bundle by bundle, engine by engine as the bundle's dict lists them,
         -1 for a slot no kernel code made). `mapped` counts the slots with a chain;
         `entries` lists the chains whose innermost frame took the slot as `*args` (the
-        line that made it is the next frame's)."""
+        line that made it is the next frame's), `forwarding` the frames on a line where a
+        one-statement function passes its parameters on (see _forwarding_line)."""
         made = self.made
         by_number = {number: key for key, number in self.chains.items()}
         renumbered: dict[int, int] = {}
@@ -394,13 +437,17 @@ class Recorder:
         file_numbers: dict[str, int] = {}
         chains: list[list[int]] = []
         entries = [number for number, key in enumerate(keys) if key[1] < 0]
+        forwarding: set[int] = set()
         for key in keys:
             chain = []
             for k in range(0, len(key), 2):
                 code, line = self._codes[key[k]], abs(key[k + 1])
                 shown = self._show(code.co_filename)
                 file_numbers.setdefault(shown, len(file_numbers))
-                chain.append(frame_numbers.setdefault((shown, line, code.co_name), len(frame_numbers)))
+                number = frame_numbers.setdefault((shown, line, code.co_name), len(frame_numbers))
+                chain.append(number)
+                if line in self.forwarding.get(os.path.realpath(code.co_filename), ()):
+                    forwarding.add(number)
             chains.append(chain)
         texts = {}
         for real, text in self.texts.items():
@@ -415,6 +462,7 @@ class Recorder:
             "slots": slots.tobytes(),
             "mapped": mapped,
             "entries": entries,
+            "forwarding": sorted(forwarding),
         }
 
 
@@ -427,9 +475,12 @@ class _RewritingLoader(importlib.machinery.SourceFileLoader):
         path = self.get_filename(fullname)
         data = self.get_data(path)
         text = importlib.util.decode_source(data)
-        if self.tracked:
-            self.recorder.texts[os.path.realpath(path)] = text
-        return rewrite(text, path, self.recorder.engines, self.tracked)
+        if not self.tracked:
+            return rewrite(text, path, self.recorder.engines, False)
+        real = os.path.realpath(path)
+        self.recorder.texts[real] = text
+        forwarding = self.recorder.forwarding.setdefault(real, set())
+        return rewrite(text, path, self.recorder.engines, True, forwarding)
 
 
 class _Finder(importlib.abc.MetaPathFinder):

@@ -58,6 +58,11 @@ def test_every_slot_a_star_args_emitter_made_names_the_emitter_then_its_caller(n
     assert smap is not None and smap.mapped == smap.total > 0
     emit = Frame("builder.py", line_of(BUILDER, "def emit(self, engine, *slot):"), "emit")
     callers = set(lines_with(BUILDER, "self.emit("))
+    # vop and fma: one statement passing their parameters on to emit
+    forwarding = {
+        line_of(BUILDER, 'self.emit("valu", op, dest, a, b)'),
+        line_of(BUILDER, 'self.emit("valu", "multiply_add", dest, a, b, c)'),
+    }
     instrs_lines = set(lines_with(BUILDER, "self.instrs.append("))
     through_emit = 0
     for pc, engine, index in all_slots(session):
@@ -65,8 +70,10 @@ def test_every_slot_a_star_args_emitter_made_names_the_emitter_then_its_caller(n
         if chain[0] == emit:
             through_emit += 1
             assert chain[1].file == "builder.py" and chain[1].line in callers, (pc, chain)
-            assert smap.made_at(pc, engine, index) == chain[1]
-            assert session.slot_where(pc, engine, index) == f" at builder.py:{chain[1].line}"
+            made = chain[2] if chain[1].line in forwarding else chain[1]
+            assert made.line not in forwarding and made.func not in ("vop", "fma")
+            assert smap.made_at(pc, engine, index) == made
+            assert session.slot_where(pc, engine, index) == f" at builder.py:{made.line}"
         else:  # a pause or a jump, a display appended as a bundle of its own
             assert chain[0].line in instrs_lines and session.program[pc][engine][index][0] in (
                 "pause",
@@ -81,15 +88,23 @@ def test_every_slot_a_star_args_emitter_made_names_the_emitter_then_its_caller(n
     assert str(header) in numbers and str(emit.line) not in numbers
 
 
-def test_why_names_the_line_that_emitted_the_wrong_slot() -> None:
-    session = mapped(DENSE / "bug_select_swap.py")
+@pytest.mark.parametrize(
+    ("name", "wrote", "statement"),
+    [
+        ("bug_select_swap", " flow 0 wrote idx[", 'self.emit("flow", "vselect", idx, cond, keep, reset)'),
+        ("bug_hash_const", " valu 0 wrote t10[", "self.vop(op1, tmp1, val, self.vconst(c))"),
+        ("bug_fused_const", " valu 0 wrote val0[", "self.fma(val, val, self.vconst(mul), self.vconst(c))"),
+        ("bug_mask", " valu 0 wrote bit0[", 'self.vop("&", bit, val, mask)'),
+    ],
+)
+def test_why_names_the_line_that_emitted_the_wrong_slot(name: str, wrote: str, statement: str) -> None:
+    session = mapped(DENSE / f"{name}.py")
     console = Console(session)
     while session.resume().kind != "divergence":
         pass
     last = console.run("why").output[-1]
-    bug = line_of(BUILDER, 'self.emit("flow", "vselect", idx, cond, keep, reset)')
-    assert last.startswith("first wrong value: pc ") and " flow 0 wrote idx[" in last
-    assert f") at builder.py:{bug}; it read " in last
+    assert last.startswith("first wrong value: pc ") and wrote in last
+    assert f") at builder.py:{line_of(BUILDER, statement)}; it read " in last
 
 
 def test_a_helper_line_calling_the_emitter_breaks_where_its_slots_run() -> None:
@@ -231,3 +246,21 @@ def test_only_the_users_own_folders_outside_the_kernels_are_compiled_to_record(t
     assert not child._a_library_of_the_users(stdlib_module.__file__, where)
     assert not child._a_library_of_the_users(installed.__file__, where)
     assert not child._a_library_of_the_users(str(root / "machine" / "problem.py"), where)
+
+
+def test_only_one_statement_functions_passing_their_parameters_on_forward() -> None:
+    text = (
+        "def vop(self, op, d, a, b):\n"
+        '    """Doc."""\n'
+        '    self.emit("valu", op, d, a, b)\n'
+        "def fma(self, d, *srcs, **how):\n"
+        '    return self.emit("valu", "multiply_add", d, *srcs, **how)\n'
+        "def gather(self, node, addrs):\n"
+        '    self.vop("+", addrs, node, addrs)\n'
+        "    self.flush()\n"
+        "def scaled(self, op, d, a):\n"
+        '    self.emit("valu", op, d, a, self.scale)\n'
+    )
+    forwarding: set[int] = set()
+    capture.rewrite(text, "mod.py", frozenset({"valu"}), True, forwarding)
+    assert forwarding == {3, 5}
