@@ -438,6 +438,7 @@ class Recorder:
         chains: list[list[int]] = []
         entries = [number for number, key in enumerate(keys) if key[1] < 0]
         forwarding: set[int] = set()
+        forwards_of: dict[int, set[int]] = {}
         for key in keys:
             chain = []
             for k in range(0, len(key), 2):
@@ -446,7 +447,11 @@ class Recorder:
                 file_numbers.setdefault(shown, len(file_numbers))
                 number = frame_numbers.setdefault((shown, line, code.co_name), len(frame_numbers))
                 chain.append(number)
-                if line in self.forwarding.get(os.path.realpath(code.co_filename), ()):
+                forwards = forwards_of.get(key[k])
+                if forwards is None:
+                    real = os.path.realpath(code.co_filename)
+                    forwards = forwards_of[key[k]] = self.forwarding.get(real, set())
+                if line in forwards:
                     forwarding.add(number)
             chains.append(chain)
         texts = {}
