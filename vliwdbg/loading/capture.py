@@ -298,9 +298,9 @@ class Recorder:
     def record_result(self, obj: Any) -> Any:
         """A call's value, recorded at the calling line when it looks like a slot and no
         line recorded it before (the line that made it says more than the one that got
-        it)."""
+        it). Subclasses count: a namedtuple can be a slot."""
         kind = type(obj)
-        if (kind is tuple or kind is list) and obj and type(obj[0]) is str:
+        if (kind is tuple or kind is list or isinstance(obj, tuple | list)) and obj and type(obj[0]) is str:
             entry = self.made.get(id(obj))
             if entry is None or entry[0] is not obj:
                 self._record(obj, _getframe(1))

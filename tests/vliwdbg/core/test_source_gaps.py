@@ -171,6 +171,11 @@ def test_slots_a_library_outside_the_folder_made_name_the_kernel_line_that_calle
     compares = slots_with(tupled, "<")
     assert {smap.chain(*s) for s in compares} == {(Frame("tupled.py", compare, "build_kernel"),)}
     assert tupled.slot_where(*compares[0]) == f" at tupled.py:{compare}"
+    value_store = line_of(TUPLED, 'self.instrs.append({"store": [Store("vstore", v_addr, val)]})')
+    val_addr = tupled.scratch_names["v_addr"][0]
+    stores = [s for s in slots_with(tupled, "vstore") if tupled.program[s[0]][s[1]][s[2]][1] == val_addr]
+    assert len(stores) == SMALL.size.batch_size // 8
+    assert {smap.chain(*s) for s in stores} == {(Frame("tupled.py", value_store, "build_kernel"),)}
     pc = lane_loads[0][0]
     assert Console(tupled).run(f"info source {pc}").output == [f"load 0: tupled.py:{gather} in build_kernel"]
 
