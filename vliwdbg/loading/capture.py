@@ -13,6 +13,12 @@ asking tracemalloc for deep tracebacks of every allocation.
 A display of constants only (`("pause",)`) is compiled once into one shared object; the
 rewrite makes it a fresh copy each time it runs, so each use has its own place.
 
+Slots made without a display are recorded too (see _Rewrite): a helper's `*args` as it
+starts, `tuple(x)` / `list(x)` copies (with the chain of what they copy), and the value
+of any call when it looks like a slot no line recorded. Libraries of the user's own
+outside the kernel's folder go through the same rewrite, their frames left out of the
+chains, so what they make maps to the kernel's line that called them.
+
 Loaded by file path in the build's child process (see `child.py`), so it imports nothing
 from vliwdbg.
 """
@@ -156,11 +162,11 @@ class _Rewrite(ast.NodeTransformer):
         self.generic_visit(node)
         vararg = node.args.vararg
         if vararg is not None:
-            record = _called(self._args_record, ast.Name(vararg.arg, ast.Load()))
-            both = ast.Tuple([record, node.body], ast.Load())
-            node.body = ast.Subscript(both, ast.Constant(1), ast.Load())
-            for part in ast.walk(node.body):
-                ast.copy_location(part, node)
+            name = ast.copy_location(ast.Name(vararg.arg, ast.Load()), node)
+            record = ast.copy_location(_called(self._args_record, name), node)
+            both = ast.copy_location(ast.Tuple([record, node.body], ast.Load()), node)
+            one = ast.copy_location(ast.Constant(1), node)
+            node.body = ast.copy_location(ast.Subscript(both, one, ast.Load()), node)
         return node
 
 

@@ -269,3 +269,11 @@ def test_only_one_statement_functions_passing_their_parameters_on_forward() -> N
     forwarding: set[int] = set()
     capture.rewrite(text, "mod.py", frozenset({"valu"}), True, forwarding)
     assert forwarding == {3, 5}
+
+
+def test_a_display_inside_a_multi_line_star_args_lambda_keeps_its_own_line(tmp_path: Path) -> None:
+    text = 'ops = []\nvop = lambda *s: ops.append(\n    ("valu", ("+", *s))\n)\nvop(1, 2, 3)\n'
+    recorder, namespace = run_rewritten(tmp_path, text)
+    data = recorder.source_map([{"valu": [namespace["ops"][0][1]]}])
+    frames = [(line, func) for _file, line, func in data["frames"]]
+    assert [[frames[n] for n in chain] for chain in data["chains"]] == [[(3, "<lambda>"), (5, "<module>")]]
