@@ -2,11 +2,11 @@
 
     .venv/bin/python benchmarks/sourcemap_bench.py [KERNEL ...] [--frames 1,2,4] [--small]
 
-For each kernel (our three and the srcmap fixtures by default, at the take-home's sizes
-unless --small), with the build cache off:
+For each kernel (our three and the srcmap, dense, dap and madeby fixtures by default, at
+the take-home's sizes unless --small), with the build cache off:
 - plain: the build a session opens with (LoadedKernel.build_seconds);
-- rewrite: what vliwdbg does, the second build in a child process with tuple displays
-  compiled to record their frame chain (capture.py), timed from the session's open to its
+- rewrite: what vliwdbg does, the second build in a child process with tuple displays,
+  `*args` and calls compiled to record their frame chain (capture.py), timed from the session's open to its
   map being ready (the child, the program check, the index), against the target of
   3 x plain + 1 s; and how many slots got a chain;
 - tracemalloc N: the same build in a child with `tracemalloc.start(N)`, each slot's chain
@@ -32,13 +32,17 @@ from machine.problem import ProblemSize  # noqa: E402
 from vliwdbg.core.options import RunOptions  # noqa: E402
 from vliwdbg.core.session import Session  # noqa: E402
 
-FIXTURES = ROOT / "tests" / "fixtures" / "kernels" / "srcmap"
+FIXTURES = ROOT / "tests" / "fixtures" / "kernels"
 DEFAULT_KERNELS = [
     "three-lane",
     "vector",
     "baseline",
-    str(FIXTURES / "kernel.py"),
-    str(FIXTURES / "rebuilt.py"),
+    str(FIXTURES / "srcmap" / "kernel.py"),
+    str(FIXTURES / "srcmap" / "rebuilt.py"),
+    str(FIXTURES / "dense" / "correct_wide.py"),
+    str(FIXTURES / "dense" / "correct_loop.py"),
+    str(FIXTURES / "dap" / "grouped.py"),
+    str(FIXTURES / "madeby" / "kernel" / "tupled.py"),
 ]
 
 #: Run in a child by --inner: build one kernel as child.py does, under tracemalloc.

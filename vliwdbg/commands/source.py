@@ -102,7 +102,7 @@ def cmd_list(session: Session, args: Args) -> Reply:
         pc = _pc_arg(session, text) if text else session.pc
         if text:
             marked = _marked_lines(session, smap, pc)
-        inner = next((chain[0] for _e, _i, chain in smap.slot_chains(pc) if chain), None)
+        inner = next((smap.made_at(pc, e, i) for e, i, chain in smap.slot_chains(pc) if chain), None)
         if inner is None:
             raise CommandError(f"pc {pc}: no slot of this bundle has a source line")
         file, line = inner.file, inner.line
@@ -176,8 +176,9 @@ ROWS: tuple[Command, ...] = (
         "info source [PC]",
         "the kernel lines that made each slot of a bundle",
         "One line per slot: ENGINE I: FILE:LINE in FUNC < FILE:LINE in FUNC < ...,\n"
-        "innermost first, FILE relative to the kernel's folder; or `no source` for a\n"
-        "slot no line of the kernel made (a constant tuple).",
+        "innermost first, FILE relative to the kernel's folder (a helper taking the slot\n"
+        "as *slot shows its def line, then the line that called it); or `no source` for a\n"
+        "slot made while no line of the kernel ran (by the standard library, say).",
         cmd_info_source,
     ),
     Command(

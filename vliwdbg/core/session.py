@@ -426,7 +426,7 @@ class Session:
         return self._source_job.wait(cancel)
 
     def slot_where(self, pc: int, engine: str | None, index: int | None) -> str:
-        """` at FILE:LINE`: the innermost place that made the slot; "" when unknown."""
+        """` at FILE:LINE`: the line that built the slot (SourceMap.made_at); "" when unknown."""
         job = self._source_job
         found = job.wait() if self.source_waits else job.map
         return "" if found is None else place_suffix(found, pc, engine, index)

@@ -50,6 +50,10 @@ class SourceMap:
         self._program = program
         frames = [Frame(*f) for f in data.frames]
         self._chains: list[tuple[Frame, ...]] = [_folded([frames[i] for i in chain]) for chain in data.chains]
+        forwarding = {frames[i] for i in data.forwarding}
+        self._made: list[Frame | None] = [
+            _made_at(chain, number in data.entries, forwarding) for number, chain in enumerate(self._chains)
+        ]
         starts = array("i", [0])
         total = 0
         for bundle in program:
@@ -74,6 +78,15 @@ class SourceMap:
     def innermost(self, pc: int, engine: str, index: int) -> Frame | None:
         chain = self.chain(pc, engine, index)
         return chain[0] if chain else None
+
+    def made_at(self, pc: int, engine: str, index: int) -> Frame | None:
+        """The frame whose line built the slot's tuple: the innermost, except that a slot a
+        helper took as `*args` (`def emit(*slot)`) was built by the call's packing, on the
+        line that called the helper; and when that line is the one statement of a function
+        passing its own parameters on (`def vop(self, op, d, a, b): self.emit("valu", op,
+        d, a, b)`), the slot's words were written by the line that called that function."""
+        number = self._number(pc, engine, index)
+        return None if number < 0 else self._made[number]
 
     def pcs_at(self, file: str, line: int) -> list[int]:
         """The pcs whose bundles hold a slot whose chain includes this line."""
@@ -118,11 +131,11 @@ class SourceMap:
         return out
 
     def one_place(self) -> Frame | None:
-        """The innermost frame of every mapped slot, when all share one: the kernel rebuilt
-        its slot tuples there, so the map cannot see past it."""
+        """The frame that built every mapped slot (see made_at), when all share one: the
+        kernel rebuilt its slot tuples there, so the map cannot see past it."""
         if self._one_place is False:
             used = set(self._slots) - {-1}
-            inner = {self._chains[n][0] for n in used if self._chains[n]}
+            inner = {self._made[n] for n in used if self._chains[n]}
             self._one_place = inner.pop() if len(inner) == 1 else None
         return self._one_place
 
@@ -174,6 +187,18 @@ class SourceMap:
         return {place: sorted(pcs) for place, pcs in by_place.items()}
 
 
+def _made_at(chain: tuple[Frame, ...], entry: bool, forwarding: set[Frame]) -> Frame | None:
+    """See SourceMap.made_at."""
+    if not chain:
+        return None
+    if not entry:
+        return chain[0]
+    k = 1
+    while k + 1 < len(chain) and chain[k] in forwarding:
+        k += 1
+    return chain[min(k, len(chain) - 1)]
+
+
 #: The functions Python runs a comprehension in (a frame of its own before 3.12).
 _COMPREHENSIONS = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"})
 
@@ -202,9 +227,9 @@ def map_now(request: dict | None, program: list[dict]) -> SourceMap:
 
 
 def place_suffix(smap: SourceMap, pc: int, engine: str | None, index: int | None) -> str:
-    """` at FILE:LINE` of a slot's innermost frame, or "" (the suffix every message that
-    names a slot carries)."""
-    frame = None if engine is None or index is None else smap.innermost(pc, engine, index)
+    """` at FILE:LINE` of the line that built a slot (see SourceMap.made_at), or "" (the
+    suffix every message that names a slot carries)."""
+    frame = None if engine is None or index is None else smap.made_at(pc, engine, index)
     return "" if frame is None else f" at {frame.place}"
 
 

@@ -27,6 +27,7 @@ import os
 import pickle
 import re
 import sys
+import sysconfig
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -355,9 +356,12 @@ def build_file(request: dict) -> dict:
         def rewrites(filename: str) -> bool:
             return where.owns(filename) and os.path.realpath(filename) not in machine_files
 
+        def outside(filename: str) -> bool:
+            return _a_library_of_the_users(filename, where)
+
         engines = importlib.import_module("machine.isa").SLOT_LIMITS
         recorder = capture.Recorder(where.owns, show, engines)
-        capture.hook(recorder, rewrites)
+        capture.hook(recorder, rewrites, outside)
     try:
         module = import_file(path, recorder)
     except BaseException as exc:
@@ -366,6 +370,23 @@ def build_file(request: dict) -> dict:
     if recorder is not None and result["ok"]:
         result["digest"] = program_digest(result.pop("program"))
     return result
+
+
+def _a_library_of_the_users(filename: str, where: Where) -> bool:
+    """Whether a module outside the kernel's folder is one the user keeps (a folder of
+    helpers put on sys.path), whose slots the map follows back to the kernel's lines; not
+    the standard library, installed packages, or our own machine and debugger."""
+    real = os.path.realpath(filename)
+    if real.startswith((where.folder + os.sep, *where.excluded)):
+        return False
+    parts = real.split(os.sep)
+    if "site-packages" in parts or "dist-packages" in parts:
+        return False
+    return not real.startswith(_STDLIB)
+
+
+#: The standard library's folders, which no kernel's slot is made in.
+_STDLIB = tuple(os.path.realpath(sysconfig.get_path(name)) + os.sep for name in ("stdlib", "platstdlib"))
 
 
 def program_digest(program: list[dict[str, list[tuple]]]) -> str:

@@ -31,8 +31,9 @@ class NoSourceMap(Exception):
 class SourceData:
     """A checked source map, as plain data (see capture.Recorder.source_map): `frames` as
     (file relative to the kernel's folder, line, function), `chains` as frame numbers
-    innermost first, and `slots` as one chain number per slot in program order (-1: no
-    source)."""
+    innermost first, `slots` as one chain number per slot in program order (-1: no
+    source), `entries` the chains whose innermost frame took the slot as `*args`, and
+    `forwarding` the frames of one-statement functions passing their parameters on."""
 
     files: list[str]
     texts: dict[str, str]
@@ -42,6 +43,9 @@ class SourceData:
     mapped: int
     #: The kernel's folder, for messages.
     folder: str
+    entries: frozenset[int] = frozenset()
+    #: Frame numbers on a line where a one-statement function passes its parameters on.
+    forwarding: frozenset[int] = frozenset()
 
 
 def map_sources(
@@ -122,10 +126,19 @@ def _checked(raw: object, program: list[dict], folder: str) -> SourceData:
     for chain in chains:
         if not isinstance(chain, list) or not all(isinstance(f, int) and 0 <= f < len(frames) for f in chain):
             raise bad
+    entries, forwarding = raw.get("entries", []), raw.get("forwarding", [])
+    if not isinstance(entries, list) or not all(isinstance(n, int) and 0 <= n < len(chains) for n in entries):
+        raise bad
+    if not isinstance(forwarding, list) or not all(
+        isinstance(n, int) and 0 <= n < len(frames) for n in forwarding
+    ):
+        raise bad
     slots = array("i")
     slots.frombytes(slots_bytes)
     if len(slots) != _slot_count(program):
         raise bad
     if slots and (max(slots) >= len(chains) or min(slots) < -1):
         raise bad
-    return SourceData(files, texts, checked_frames, chains, slots, mapped, folder)
+    return SourceData(
+        files, texts, checked_frames, chains, slots, mapped, folder, frozenset(entries), frozenset(forwarding)
+    )

@@ -192,8 +192,10 @@ def test_a_kernel_with_its_own_problem_py_maps_its_own_lines_only() -> None:
     assert emit not in [f.line for f in smap.chain(0, "load", 0)]
     pause = line_of("own_kernel.py", '{"flow": [("pause",)]}', folder)
     assert smap.innermost(2, "flow", 0) == Frame("own_kernel.py", pause, "build_kernel")
-    assert smap.chain(3, "flow", 0) == ()
-    assert Console(session).run("info source 3").output == ["flow 0: no source"]
+    # made by tuple(...): the call's line
+    halt = line_of("own_kernel.py", 'emit(self.instrs, "flow", tuple(["halt"]))', folder)
+    assert smap.chain(3, "flow", 0) == (Frame("own_kernel.py", halt, "build_kernel"),)
+    assert Console(session).run("info source 3").output == [f"flow 0: own_kernel.py:{halt} in build_kernel"]
 
 
 def test_reload_maps_the_edited_file_and_list_shows_the_text_as_built(tmp_path: Path) -> None:
