@@ -562,8 +562,9 @@ class Session:
         found = self.wait_for_source_map(cancel)
         notes = []
         for bp in entries:
-            file, _, line = bp.text.split(" if ", 1)[0].rpartition(":")
-            pcs = found.pcs_at(file, int(line)) if found is not None else []
+            assert bp.place is not None
+            file, line = bp.place
+            pcs = found.pcs_at(file, line) if found is not None else []
             self.stops.set_line_pcs(bp.id, frozenset(pcs))
             if not pcs:
                 why = "this kernel has no source map" if found is None else "that line made no slot now"

@@ -102,6 +102,15 @@ class Breakpoint:
     def type_name(self) -> str:
         return TYPE_NAMES[self.kind]
 
+    @property
+    def place(self) -> tuple[str, int] | None:
+        """(FILE, LINE) of a line breakpoint (its text is `FILE:LINE [if EXPR]`); None for
+        any other kind."""
+        if self.kind != "line":
+            return None
+        file, _, line = self.text.split(" if ", 1)[0].strip().rpartition(":")
+        return (file, int(line)) if file and line.isdigit() else None
+
     def label(self) -> str:
         return f"{self.type_name} {self.id}"
 
