@@ -518,6 +518,9 @@ class DebuggerApp(App[None]):
             self.program_pane.mark(frozenset())
             if self.focused is self.source_pane:
                 self._focus_now(self.program_pane)
+        program = self.program_pane
+        # The program pane changed height: its selected bundle back in view.
+        self.call_after_refresh(program.scroll_row_into_view, program.row_of_pc(program.selected))
 
     def _follow(self, words: Iterable[Word]) -> None:
         """Scroll the memory and scratch panes to the first word of each space in `words`,

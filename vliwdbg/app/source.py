@@ -204,6 +204,11 @@ class SourceView(LinePane):
         if self.page is not None and self.cursor:
             self.post_message(self.DescribeLine(self.page.file, self.cursor))
 
+    def on_resize(self) -> None:
+        """Shown again (or resized): the cursor's line back in view, a third of the way down."""
+        if self.page is not None and self.cursor:
+            self.scroll_row_into_view(self.cursor - 1, center=True)
+
     def on_focus(self) -> None:
         self.refresh()
 
