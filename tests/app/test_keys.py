@@ -251,9 +251,8 @@ async def test_escape_interrupts_a_long_continue_and_back_steps_from_there(runaw
     app = DebuggerApp(session)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("c")
-        await pilot.pause(0.4)
-        assert app.busy
-        assert app.query_one("#status").has_class("-running")
+        # The status line says "running" once a run has taken a moment: wait for that.
+        await until(pilot, lambda: app.busy and app.query_one("#status").has_class("-running"))
         await pilot.press("escape")
         await settle(app, pilot)
         assert session.last_stop is not None and session.last_stop.kind == "interrupted"

@@ -43,7 +43,7 @@ from vliwdbg.app.screens.build import BuildScreen
 from vliwdbg.app.screens.help import HelpScreen
 from vliwdbg.app.source import SourceView
 from vliwdbg.app.status import StatusBar, StatusFigures
-from vliwdbg.app.views import SessionViews, Snapshot, kernel_title
+from vliwdbg.app.views import PaneState, SessionViews, kernel_title
 from vliwdbg.commands.base import CommandError
 from vliwdbg.commands.completion import complete
 from vliwdbg.commands.console import CommandResult, Console, strip_comment
@@ -123,7 +123,7 @@ class Done:
 
     line: str
     result: CommandResult | BaseException
-    snapshot: Snapshot | None
+    snapshot: PaneState | None
     #: The words a question about a location asked about (the panes follow them).
     focus: tuple[Word, ...] = ()
 
@@ -214,7 +214,7 @@ class DebuggerApp(App[None]):
         self._ticks = 0
         self._ticker: Timer | None = None
         self._last_error: str | None = None
-        self._snapshot: Snapshot | None = None
+        self._snapshot: PaneState | None = None
         #: The session's program_generation that the panes were loaded for (None: not yet).
         self._generation: int | None = None
         #: Called after the panes have been redrawn for a new position (benchmarks time
@@ -393,7 +393,7 @@ class DebuggerApp(App[None]):
         if not self.busy:
             self._show(self.views.snapshot())
 
-    def _show(self, snapshot: Snapshot) -> None:
+    def _show(self, snapshot: PaneState) -> None:
         """Draw a snapshot of the session in every pane."""
         if snapshot.generation != self._generation:
             self._load_program(snapshot.generation)

@@ -1,6 +1,6 @@
 """What the panes show, read from the session: the one module of the app that reads it.
 
-After every command the command worker takes a `Snapshot` (copies of scratch and memory,
+After every command the command worker takes a `PaneState` (copies of scratch and memory,
 the words the move changed, the stop, the occupancy so far, the reference at the current
 round) before handing control back to the UI thread, so panes render from data that no
 later command can change under them, and commands touch the session one at a time. The
@@ -47,7 +47,7 @@ OCCUPANCY_CATCH_UP = 20_000
 
 
 @dataclass(frozen=True)
-class Snapshot:
+class PaneState:
     """The session at one position, as the panes need it."""
 
     pc: int
@@ -206,7 +206,7 @@ class SessionViews:
 
     # --- at the current position (call from the thread that runs commands) ------------------
 
-    def snapshot(self) -> Snapshot:
+    def snapshot(self) -> PaneState:
         session = self.session
         if session.program_generation != self.generation:
             self.load()
@@ -221,7 +221,7 @@ class SessionViews:
             if 0 <= pc < insight.table.size:
                 bundle = dict(zip(ENGINES, insight.table.bundle_counts(pc), strict=True))
             run = insight.static.report(0, cycle) if insight.straight else self._run_occupancy()
-        return Snapshot(
+        return PaneState(
             pc=pc,
             step=session.step,
             cycle=cycle,
@@ -404,7 +404,7 @@ class SessionViews:
                 marks[bp.pc] = marks.get(bp.pc, False) or bp.enabled
         return marks
 
-    def engine_figures(self, snapshot: Snapshot, strip_width: int) -> EngineFigures:
+    def engine_figures(self, snapshot: PaneState, strip_width: int) -> EngineFigures:
         insight = self.insight
         if insight is None:
             return EngineFigures(snapshot.bundle, snapshot.run, None, OccupancyStrip(), snapshot.cycle)

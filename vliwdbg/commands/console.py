@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from vliwdbg.cancel import Cancel
 from vliwdbg.commands.base import Args, CommandError
 from vliwdbg.commands.table import lookup
+from vliwdbg.core.drive import SessionError
 from vliwdbg.core.history import Progress
-from vliwdbg.core.session import SessionError
 from vliwdbg.core.stops import Stop
 
 if TYPE_CHECKING:

@@ -119,3 +119,11 @@ def _ref_text(keys: Sequence) -> str:
             element = str(first[1]) if len(keys) == 1 else f"{first[1]}..{first[1] + len(keys) - 1}"
             return "ref(" + ", ".join([repr(first[0]), element, *map(repr, rest)]) + ")"
     return "ref" + repr(keys[0] if len(keys) == 1 else tuple(keys))
+
+
+def names_by_scratch_name(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    """name -> (address, length) from the kernel's scratch map (the first of a name wins)."""
+    names: dict[str, tuple[int, int]] = {}
+    for addr, (name, length) in sorted(scratch_map.items()):
+        names.setdefault(name, (addr, length))
+    return names

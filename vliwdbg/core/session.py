@@ -12,28 +12,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from machine.engine import Core, Prepared, RunResult, StopSpec, Write, prepare
+from machine.engine import Core, Prepared, Write, prepare
 from machine.gc_pause import gc_paused
 from machine.isa import SCRATCH_SIZE, CoreState
 from machine.problem import Problem
-from vliwdbg.cancel import Cancel, Cancelled
+from vliwdbg.cancel import Cancel
 from vliwdbg.core import stops
 from vliwdbg.core.arrival import Judge
+from vliwdbg.core.drive import Drive, SessionError
 from vliwdbg.core.expr import Expr, ExprError, Location, parse_expr, parse_location
-from vliwdbg.core.history import Outcome, Progress, RunFault, Timeline
+from vliwdbg.core.history import Progress, Timeline
 from vliwdbg.core.options import RunOptions
-from vliwdbg.core.render import ScratchNamer, slot_text
+from vliwdbg.core.render import ScratchNamer, names_by_scratch_name, slot_text
 from vliwdbg.core.source import SourceJob, SourceMap, place_suffix
 from vliwdbg.core.stops import Breakpoint, Stop, StopTable
 from vliwdbg.core.store_check import StoreCheck
 from vliwdbg.loading.loader import OUR_KERNELS, LoadedKernel, kernel_spec, load_kernel
-
-
-class SessionError(ValueError):
-    """A request the session refuses, with a one-line reason; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +81,7 @@ class Session:
         self.opened_kernel = kernel_spec(kernel)
         self.stops = StopTable(kernel.program)
         self.judge = Judge(self)
+        self.drive = Drive(self)
         self._compares = options.debug
         self._adopt(kernel, *self._fresh_run(kernel.program))
         self._check_stores = False
@@ -110,7 +108,7 @@ class Session:
         self.prepared = prepared
         self.core = core
         self.timeline = timeline
-        self.scratch_names: Mapping[str, tuple[int, int]] = _names(kernel.scratch_map)
+        self.scratch_names: Mapping[str, tuple[int, int]] = names_by_scratch_name(kernel.scratch_map)
         self._namer = ScratchNamer(kernel.scratch_map)
         self.last_stop: Stop | None = None
         #: The words as they were before the last move, and its changes once asked for.
@@ -237,7 +235,7 @@ class Session:
         problem = self.problem
         kernel = load_kernel(spec, problem.size, fresh=True, cancel=cancel)
         prepared, core, timeline = self._fresh_run(kernel.program)
-        names = _names(kernel.scratch_map)
+        names = names_by_scratch_name(kernel.scratch_map)
 
         def locate(text: str) -> Location:
             return parse_location(
@@ -246,7 +244,8 @@ class Session:
 
         notes = self.stops.rebind(kernel.program, locate, names)
         self._adopt(kernel, prepared, core, timeline)
-        notes += self._repoint_line_breakpoints(cancel)
+        if any(bp.kind == "line" for bp in self.stops.entries):
+            notes += self.stops.repoint_lines(self.wait_for_source_map(cancel))
         self.program_generation += 1
         self.last_stop = self.judge.plain("start")
         return LoadReport(kernel, notes, self.last_stop)
@@ -316,20 +315,18 @@ class Session:
 
     def forward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`step N`: N bundles forward, or less when something stops the way."""
-        return self._move(lambda: self._forward(n, "steps", None, cancel, progress))
+        return self._move(lambda: self.drive.forward(cancel, progress, steps=n))
 
     def next_cycles(
         self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None
     ) -> Stop:
         """`next N`: forward until the cycle count has grown by N."""
         target = self.cycle + n
-        return self._move(
-            lambda: self._forward(self.options.max_steps, "max-steps", target, cancel, progress)
-        )
+        return self._move(lambda: self.drive.forward(cancel, progress, move_cycle=target))
 
     def resume(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`continue`: forward to the next stop."""
-        return self._move(lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress))
+        return self._move(lambda: self.drive.forward(cancel, progress))
 
     def forward_until(
         self, until: Callable[[int], bool], *, cancel: Cancel | None = None, progress: Progress | None = None
@@ -338,11 +335,7 @@ class Session:
         but the first), or an earlier stop: a face's own kind of step (to the next source
         line, out of a function) without a run loop of its own. Every bundle is looked at,
         so this is for short moves."""
-        return self._move(
-            lambda: self._forward(
-                self.options.max_steps, "max-steps", None, cancel, progress, move_until=until
-            )
-        )
+        return self._move(lambda: self.drive.forward(cancel, progress, move_until=until))
 
     def advance(self, pc: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`advance N`: forward until the bundle at pc N is next, or an earlier stop, as gdb's
@@ -351,24 +344,22 @@ class Session:
         the program."""
         if not 0 <= pc < len(self.program):
             raise SessionError(f"pc {pc} is outside the program (pcs 0..{len(self.program) - 1})")
-        return self._move(
-            lambda: self._forward(self.options.max_steps, "max-steps", None, cancel, progress, move_pc=pc)
-        )
+        return self._move(lambda: self.drive.forward(cancel, progress, move_pc=pc))
 
     def backward(self, n: int = 1, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`back N`: N bundles backward, or less when a stop lies on the way."""
-        return self._move(lambda: self._backward(max(0, self.step - n), cancel, progress))
+        return self._move(lambda: self.drive.backward(max(0, self.step - n), cancel, progress))
 
     def reverse(self, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """`rcontinue`: backward to the latest stop before here, else the start."""
-        return self._move(lambda: self._backward(0, cancel, progress))
+        return self._move(lambda: self.drive.backward(0, cancel, progress))
 
     def goto_step(self, step: int, *, cancel: Cancel | None = None, progress: Progress | None = None) -> Stop:
         """Go to a step, ignoring breakpoints. Raises SessionError past the end of the run."""
         if step < 0:
             raise SessionError(f"step {step}: steps count from 0")
-        self._refuse_past_end(step, None)
-        return self._move(lambda: self._goto_step(step, cancel, progress))
+        self.drive.refuse_past_end(step, None)
+        return self._move(lambda: self.drive.goto_step(step, cancel, progress))
 
     def goto_cycle(
         self, cycle: int, *, cancel: Cancel | None = None, progress: Progress | None = None
@@ -376,8 +367,8 @@ class Session:
         """Go to the first step with this cycle count. Raises SessionError past the end."""
         if cycle < 0:
             raise SessionError(f"cycle {cycle}: cycles count from 0")
-        self._refuse_past_end(None, cycle)
-        return self._move(lambda: self._goto_cycle(cycle, cancel, progress))
+        self.drive.refuse_past_end(None, cycle)
+        return self._move(lambda: self.drive.goto_cycle(cycle, cancel, progress))
 
     def restart(self) -> Stop:
         """Back to step 0. The history stays: the run is the same run."""
@@ -405,119 +396,6 @@ class Session:
             self._changes = _diff("s", scratch, self.core.scratch) + _diff("m", mem, self.core.mem)
             self._before = None
         return self._changes or []
-
-    def _forward(
-        self,
-        limit: int,
-        limit_kind: str,
-        move_cycle: int | None,
-        cancel: Cancel | None,
-        progress: Progress | None,
-        *,
-        move_pc: int | None = None,
-        move_until: Callable[[int], bool] | None = None,
-    ) -> Stop:
-        core = self.core
-        if core.state == CoreState.STOPPED:
-            how = self.timeline.end.how if self.timeline.end else "end"
-            return self.judge.at_end(how)
-        last = self.last_stop
-        skip = last is not None and last is self.judge.compare_stop and last.step == core.steps
-        self._ready_to_watch()
-        judge = self.judge
-        if move_until is None:
-
-            def spec_for(c: Core) -> StopSpec:
-                return self.stops.spec(c.cycle, move_cycle, move_pc)
-
-            def is_stop(r: RunResult) -> bool:
-                return judge.is_stop(r, move_cycle, move_pc)
-        else:
-            until = move_until
-
-            def predicate(c: Core) -> bool:
-                return until(c.pc)
-
-            def spec_for(c: Core) -> StopSpec:
-                return replace(self.stops.spec(c.cycle, move_cycle, move_pc), predicate=predicate)
-
-            def is_stop(r: RunResult) -> bool:
-                # A candidate passed over runs its bundle unchecked: the move's own test
-                # must be made here for it.
-                return judge.is_stop(r, move_cycle, move_pc) or (
-                    r.reason in ("pc", "cycle", "read") and until(self.pc)
-                )
-
-        outcome = self.timeline.drive(
-            spec_for,
-            is_stop,
-            limit=limit,
-            skip_first_debug=skip,
-            cancel=cancel,
-            progress=progress,
-        )
-        return self.judge.arrive(outcome, limit_kind, move_pc)
-
-    def _backward(self, floor: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
-        origin = self.step
-        if origin == 0:
-            return self.judge.stop("start", "start of history")
-        self._ready_to_watch()
-        try:
-            hit = None
-            if origin - 1 >= max(1, floor):
-                hit = self.timeline.find_last(
-                    max(1, floor),
-                    origin - 1,
-                    lambda c: self.stops.spec(c.cycle),
-                    lambda r: self.judge.is_stop(r, None),
-                    cancel=cancel,
-                    progress=progress,
-                )
-        except Cancelled:
-            return self.judge.stop("interrupted", "interrupted")
-        if hit is not None:
-            self.timeline.seek(hit.step)
-            return self.judge.arrive(Outcome(hit.result.reason, hit.result), "steps")
-        self.timeline.seek(floor)
-        return self.judge.plain("steps")
-
-    def _goto_step(self, step: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
-        origin = self.step
-        outcome = self.timeline.seek(step, cancel=cancel, progress=progress)
-        if outcome.reason == "limit":
-            return self.judge.plain("steps")
-        if outcome.reason == "interrupted":
-            return self.judge.arrive(outcome, "steps")
-        self.timeline.seek(origin)
-        self._refuse_past_end(step, None)
-        raise SessionError(f"step {step} cannot be reached")
-
-    def _goto_cycle(self, cycle: int, cancel: Cancel | None, progress: Progress | None) -> Stop:
-        origin = self.step
-        outcome = self.timeline.seek_cycle(
-            cycle, limit=self.options.max_steps, cancel=cancel, progress=progress
-        )
-        if outcome.reason == "cycle":
-            return self.judge.plain("cycle")
-        if outcome.reason in ("limit", "interrupted"):
-            return self.judge.arrive(outcome, "max-steps")
-        self.timeline.seek(origin)
-        self._refuse_past_end(None, cycle)
-        raise SessionError(f"cycle {cycle} cannot be reached")
-
-    def _refuse_past_end(self, step: int | None, cycle: int | None) -> None:
-        """Raise SessionError for a target past the end of the run, once the end is known
-        (a move that finds the end on its way comes back and asks again)."""
-        target = f"step {step}" if step is not None else f"cycle {cycle}"
-        for known, what in ((self.timeline.end, "the program ends"), (self.timeline.fault, "the run faults")):
-            if known is None:
-                continue
-            if (step is not None and step > known.step) or (cycle is not None and cycle > known.cycle):
-                why = f": {known.fault}" if isinstance(known, RunFault) else ""
-                raise SessionError(
-                    f"{target} is past the end: {what} at step {known.step}, cycle {known.cycle}{why}"
-                )
 
     # --- the source map (vliwdbg.core.source) ---------------------------------------------
 
@@ -553,34 +431,8 @@ class Session:
         found = job.wait() if self.source_waits else job.map
         return "" if found is None else place_suffix(found, pc, engine, index)
 
-    def _repoint_line_breakpoints(self, cancel: Cancel | None) -> list[str]:
-        """After a load, point each line breakpoint at the bundles its line made in the new
-        program; this waits for the new map, and says which lines made nothing now."""
-        entries = [bp for bp in self.stops.entries if bp.kind == "line"]
-        if not entries:
-            return []
-        found = self.wait_for_source_map(cancel)
-        notes = []
-        for bp in entries:
-            assert bp.place is not None
-            file, line = bp.place
-            pcs = found.pcs_at(file, line) if found is not None else []
-            self.stops.set_line_pcs(bp.id, frozenset(pcs))
-            if not pcs:
-                why = "this kernel has no source map" if found is None else "that line made no slot now"
-                notes.append(f"{bp.label()} at {file}:{line}: {why}, so it stops nowhere")
-        return notes
-
 
 _STATE_WORDS = {CoreState.RUNNING: "ready", CoreState.PAUSED: "paused", CoreState.STOPPED: "stopped"}
-
-
-def _names(scratch_map: Mapping[int, tuple[str, int]]) -> dict[str, tuple[int, int]]:
-    """name -> (address, length) from the kernel's scratch map (the first of a name wins)."""
-    names: dict[str, tuple[int, int]] = {}
-    for addr, (name, length) in sorted(scratch_map.items()):
-        names.setdefault(name, (addr, length))
-    return names
 
 
 def _diff(space: str, before: Sequence[int], after: Sequence[int]) -> list[Write]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from machine.engine import StopSpec, Write
 from machine.faults import CompareFault, MachineFault
 from vliwdbg.core.expr import Expr, ExprError, Location
 from vliwdbg.core.store_check import ROUND_KEYS, BadStore
+
+if TYPE_CHECKING:
+    from vliwdbg.core.source import SourceMap
 
 #: Every kind a Stop can have.
 STOP_KINDS = (
@@ -336,6 +339,21 @@ class StopTable:
             if (any(bp.covers("s", a) for a in scratch) or any(bp.covers("m", a) for a in mem))
             and _condition_holds(bp, holds)
         ]
+
+    def repoint_lines(self, found: SourceMap | None) -> list[str]:
+        """After a load, point each line breakpoint at the bundles its line made in the new
+        program's map (None: it has none), and say which lines made nothing now."""
+        notes = []
+        for bp in self.entries:
+            if bp.place is None:
+                continue
+            file, line = bp.place
+            pcs = found.pcs_at(file, line) if found is not None else []
+            self.set_line_pcs(bp.id, frozenset(pcs))
+            if not pcs:
+                why = "this kernel has no source map" if found is None else "that line made no slot now"
+                notes.append(f"{bp.label()} at {file}:{line}: {why}, so it stops nowhere")
+        return notes
 
 
 def _condition_holds(bp: Breakpoint, holds: Callable[[Expr], bool] | None) -> bool:
