@@ -191,3 +191,26 @@ async def test_the_densest_bundle_stays_whole_beside_the_program_and_the_source(
         assert smap is not None
         first = next(chain[0] for _engine, _index, chain in smap.slot_chains(DENSEST_PC) if chain)
         assert app.source_pane.file == first.file and app.source_pane.cursor == first.line
+
+
+async def test_f_goes_out_to_the_kernel_file_that_called_the_emitter_and_keeps_to_it():
+    session = mapped()
+    header_const = line_of("kernel.py", "const(ops, tmp, i)")
+    header_load = line_of("kernel.py", "load(ops, reg[name], tmp)")
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        pane = app.source_pane
+        assert pane.file == "emitters.py"
+        await pilot.press("f")
+        # Bundle 0's const was emitted by the header loop of build_kernel: a caller's line.
+        assert pane.file == "kernel.py" and pane.cursor == header_const
+        assert pane.page is not None and header_const in pane.page.outer and not pane.page.inner
+        # Stepping on, the pane stays in kernel.py: bundle 1 holds a header load and a const.
+        await pilot.press("s")
+        await settle(app, pilot)
+        assert pane.file == "kernel.py" and {header_const, header_load} <= pane.page.outer
+        await pilot.press("f")
+        assert pane.file == "emitters.py"

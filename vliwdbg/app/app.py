@@ -179,6 +179,7 @@ class DebuggerApp(App[None]):
         ("up down pgup pgdn", "in the source pane (v): select a line; its bundles are marked ◆"),
         ("b", "in the source pane: toggle a breakpoint on the line (break FILE:LINE / delete ID)"),
         ("enter", "in the source pane: the bundles the line made (info line FILE:LINE)"),
+        ("f", "in the source pane: the next file the bundle was made through (a helper's callers)"),
         ("o / w", "in the bundle pane: info origin / why about what the selected slot writes"),
         ("up down pgup pgdn", "in the output pane (tab to it): scroll the output"),
         ("tab", "move between panes, in screen order; in the command line: complete"),
@@ -228,6 +229,8 @@ class DebuggerApp(App[None]):
         self._source_poll: Timer | None = None
         #: The bundle the source pane shows, and whether the map was ready then.
         self._source_shown: tuple[int, bool] | None = None
+        #: The file the user went to with `f` in the source pane (None: the innermost).
+        self._source_file: str | None = None
 
     def _adopt_session(self, session: Session) -> None:
         self.session = session
@@ -363,6 +366,7 @@ class DebuggerApp(App[None]):
         self.query_one("#memory", MemoryView).load(session.problem.regions, len(session.mem))
         self.program_pane.mark(frozenset())
         self._source_shown = None
+        self._source_file = None
         self._watch_source_map()
         self.call_after_refresh(
             self.run_worker, self._prepare_insight, thread=True, group="insight", exit_on_error=False
@@ -495,7 +499,7 @@ class DebuggerApp(App[None]):
             return
         moved = self._source_shown != (pc, True)
         self._source_shown = (pc, True)
-        page = self.views.source_page(pc, pane.file)
+        page = self.views.source_page(pc, self._source_file, pane.file)
         marks = self.views.line_breakpoint_marks(page.file) if page is not None else {}
         pane.show(page, marks, follow=follow or moved)
 
@@ -830,6 +834,16 @@ class DebuggerApp(App[None]):
 
     def on_source_view_breakpoint_toggled(self, event: SourceView.BreakpointToggled) -> None:
         self.submit(self.views.toggle_line_breakpoint_command(event.file, event.line))
+
+    def on_source_view_next_file(self, _: SourceView.NextFile) -> None:
+        """`f`: the next file the selected bundle's slots were made through, and back."""
+        files = self.views.source_files(self.program_pane.selected)
+        if not files:
+            return
+        shown = self.source_pane.file
+        self._source_file = files[(files.index(shown) + 1) % len(files)] if shown in files else files[0]
+        self._source_shown = None
+        self._show_source(self.program_pane.selected)
 
     def on_source_view_describe_line(self, event: SourceView.DescribeLine) -> None:
         self.submit(f"info line {event.file}:{event.line}")

@@ -5,8 +5,11 @@ kernel was built), scrolled to that slot's line: the innermost line of each of t
 slots strongly highlighted, the lines that called them lightly. Its cursor selects a line;
 the app then marks in the program pane the bundles that line made, and `b` toggles a line
 breakpoint there through the command line. Until the map is ready it shows one line saying
-why (it is still being made, or there is none). Like every pane it only keeps what the app
-hands it (from views.py) and posts messages; it never reads the session.
+why (it is still being made, or there is none). `f` goes out to the next file the bundle's
+slots were made through (the kernel file that calls a helper module's emitters), and the
+pane keeps to that file while the bundles it follows pass through it. Like every pane it
+only keeps what the app hands it (from views.py) and posts messages; it never reads the
+session.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ class SourceView(LinePane):
         Binding("end", "move_to(-1)", "Last line", show=False),
         Binding("b", "toggle_line_breakpoint", "Break", tooltip="toggle a breakpoint on the selected line"),
         Binding("enter", "describe", "Line's bundles", show=False),
+        Binding("f", "next_file", "Next file", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -83,6 +87,9 @@ class SourceView(LinePane):
             super().__init__()
             self.file = file
             self.line = line
+
+    class NextFile(Message):
+        """Show the next file the bundle's slots were made through (a helper's callers)."""
 
     class DescribeLine(Message):
         """The user asked which bundles FILE:LINE made (`info line`)."""
@@ -199,6 +206,9 @@ class SourceView(LinePane):
     def action_toggle_line_breakpoint(self) -> None:
         if self.page is not None and self.cursor:
             self.post_message(self.BreakpointToggled(self.page.file, self.cursor))
+
+    def action_next_file(self) -> None:
+        self.post_message(self.NextFile())
 
     def action_describe(self) -> None:
         if self.page is not None and self.cursor:

@@ -444,19 +444,24 @@ class SessionViews:
             if files:
                 found.pcs_at(files[0], 0)
 
-    def source_page(self, pc: int, file: str | None = None) -> SourcePage | None:
-        """The file of the first mapped slot of bundle `pc` (or `file`, when given and the
-        bundle has no line in that file), with the bundle's lines in it; None when the map
-        is not ready or no slot of the bundle has a source line (and no file was given)."""
+    def source_page(self, pc: int, prefer: str | None = None, keep: str | None = None) -> SourcePage | None:
+        """The file of bundle `pc` to show: `prefer` when some slot's chain passes through it
+        (the user chose it), else the file of the first mapped slot's innermost line; with
+        the bundle's lines in it, and the line to scroll to (the first slot's first frame in
+        that file). With no mapped slot, `keep` (the file shown) unmarked; None when the map
+        is not ready or there is nothing to show."""
         found = self.session.source_map
         if found is None:
             return None
         chains = found.slot_chains(pc) if 0 <= pc < len(self.session.program) else []
-        first = next((chain[0] for _engine, _index, chain in chains if chain), None)
+        in_prefer = (
+            next((f for _e, _i, chain in chains for f in chain if f.file == prefer), None) if prefer else None
+        )
+        first = in_prefer or next((chain[0] for _e, _i, chain in chains if chain), None)
         if first is not None:
             file, line = first.file, first.line
-        elif file is not None and file in found.files():
-            line = 0
+        elif keep is not None and keep in found.files():
+            file, line = keep, 0
         else:
             return None
         inner: set[int] = set()
@@ -466,6 +471,17 @@ class SessionViews:
                 if frame.file == file:
                     (outer if depth else inner).add(frame.line)
         return SourcePage(file, tuple(found.lines(file)), line, frozenset(inner), frozenset(outer - inner))
+
+    def source_files(self, pc: int) -> list[str]:
+        """The files bundle `pc`'s slots were made through, innermost first (for `f`)."""
+        found = self.session.source_map
+        if found is None or not 0 <= pc < len(self.session.program):
+            return []
+        files: dict[str, None] = {}
+        for _engine, _index, chain in found.slot_chains(pc):
+            for frame in chain:
+                files.setdefault(frame.file)
+        return list(files)
 
     def source_pcs(self, file: str, line: int) -> list[int]:
         """The pcs of the bundles holding a slot that line made (a chain through it)."""
