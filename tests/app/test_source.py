@@ -16,6 +16,7 @@ from tests.app.test_dense import DENSEST_PC, slot_texts
 from tests.app.waits import settle, until
 from tests.vliwdbg.core_fixtures import Driven
 from vliwdbg.app.app import DebuggerApp
+from vliwdbg.app.source import SourceView
 from vliwdbg.core.options import RunOptions
 from vliwdbg.core.session import Session
 from vliwdbg.core.source import SourceJob
@@ -214,3 +215,21 @@ async def test_f_goes_out_to_the_kernel_file_that_called_the_emitter_and_keeps_t
         assert pane.file == "kernel.py" and {header_const, header_load} <= pane.page.outer
         await pilot.press("f")
         assert pane.file == "emitters.py"
+
+
+async def test_a_click_on_the_source_gutter_toggles_that_lines_breakpoint():
+    session = mapped()
+    app = DebuggerApp(session)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("v")
+        await settle(app, pilot)
+        pane = app.source_pane
+        pane.scroll_row_into_view(LOAD_LINE - 1)
+        await pilot.pause()
+        row = LOAD_LINE - 1 - pane.scroll_offset.y
+        await pilot.click(SourceView, offset=(1, row + 1))  # +1: the pane's top border
+        await settle(app, pilot)
+        assert pane.cursor == LOAD_LINE
+        assert [bp.place for bp in session.breakpoints] == [("emitters.py", LOAD_LINE)]
+        assert app.command_console.recorded == [f"break emitters.py:{LOAD_LINE}"]
