@@ -41,6 +41,7 @@ from vliwdbg.app.scratch import ScratchView
 from vliwdbg.app.screens.ask import AskScreen
 from vliwdbg.app.screens.build import BuildScreen
 from vliwdbg.app.screens.help import HelpScreen
+from vliwdbg.app.source import SourceView
 from vliwdbg.app.status import StatusBar, StatusFigures
 from vliwdbg.app.views import PaneState, SessionViews, kernel_title
 from vliwdbg.commands.base import CommandError
@@ -74,8 +75,17 @@ BUILD_COMMANDS = frozenset({"load", "reload"})
 #: Questions about a location: the scratch or memory pane follows the location asked about.
 LOCATION_QUESTIONS = frozenset({"why", "info origin", "info uses", "watch", "rwatch"})
 
+#: How often the app looks whether the source map is ready (it is made on a thread of the
+#: session's; the source pane says "mapping sources…" meanwhile).
+SOURCE_POLL_EVERY = 0.2
+
 #: What opens the session in the background at launch: it polls the cancel callback.
 Opener = Callable[[Callable[[], bool]], "Session"]
+
+
+#: Shorter footer labels in the narrow layout, so that every key of the app fits in 100
+#: columns (the help gives each key's whole description).
+COMPACT_LABELS = {"key_command('next')": "Next", "toggle_source": "Src"}
 
 
 class KeysFooter(Footer):
@@ -92,6 +102,9 @@ class KeysFooter(Footer):
             return
         app_actions = {b.action for b in self.app.BINDINGS if isinstance(b, Binding)}
         mine = [k for k in keys if not isinstance(k, FooterKey) or k.action in app_actions]
+        for key in mine:
+            if isinstance(key, FooterKey) and key.action in COMPACT_LABELS:
+                key.description = COMPACT_LABELS[key.action]
         yield from mine
         yield from (k for k in keys if k not in mine)
 
@@ -134,6 +147,12 @@ class DebuggerApp(App[None]):
         Binding("g", "goto", "Go to", tooltip="go to a cycle or a step (goto cycle N, goto step N)"),
         Binding("x", "toggle_hex", "Hex", tooltip="show words in hex or decimal (set format toggle)"),
         Binding(
+            "v",
+            "toggle_source",
+            "Source",
+            tooltip="show the kernel's source beside the program (narrow screens: in its place), and back",
+        ),
+        Binding(
             "ctrl+o",
             "toggle_output",
             "Out",
@@ -157,6 +176,10 @@ class DebuggerApp(App[None]):
         ("click", "select a bundle; a click on its gutter toggles its breakpoint"),
         ("j", "in the scratch or memory pane: jump to an address, a name or values[i]"),
         ("up down enter", "in the bundle pane: select a slot; enter opens folded compares"),
+        ("up down pgup pgdn", "in the source pane (v): select a line; its bundles are marked ◆"),
+        ("b", "in the source pane: toggle a breakpoint on the line (break FILE:LINE / delete ID)"),
+        ("enter", "in the source pane: the bundles the line made (info line FILE:LINE)"),
+        ("f", "in the source pane: the next file the bundle was made through (a helper's callers)"),
         ("o / w", "in the bundle pane: info origin / why about what the selected slot writes"),
         ("up down pgup pgdn", "in the output pane (tab to it): scroll the output"),
         ("tab", "move between panes, in screen order; in the command line: complete"),
@@ -202,6 +225,12 @@ class DebuggerApp(App[None]):
         self._run_to: int | None = None
         #: The words the panes were last sent to (a stop's, or a question's).
         self._followed: tuple[Word, ...] = ()
+        #: Looks whether the source map is ready, until it is (or there is none).
+        self._source_poll: Timer | None = None
+        #: The bundle the source pane shows, and whether the map was ready then.
+        self._source_shown: tuple[int, bool] | None = None
+        #: The file the user went to with `f` in the source pane (None: the innermost).
+        self._source_file: str | None = None
 
     def _adopt_session(self, session: Session) -> None:
         self.session = session
@@ -223,6 +252,7 @@ class DebuggerApp(App[None]):
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield ProgramView(id="program")
+                yield SourceView(id="source")
                 yield BundleView(id="bundle")
             with Vertical(id="right"):
                 yield EnginesView(id="engines")
@@ -235,6 +265,7 @@ class DebuggerApp(App[None]):
     def on_mount(self) -> None:
         titles = {
             "program": "Program",
+            "source": "Source",
             "bundle": "Bundle",
             "engines": "Engines",
             "scratch": "Scratch",
@@ -303,6 +334,10 @@ class DebuggerApp(App[None]):
         return self.query_one("#program", ProgramView)
 
     @property
+    def source_pane(self) -> SourceView:
+        return self.query_one("#source", SourceView)
+
+    @property
     def log_pane(self) -> CommandLog:
         return self.query_one("#log", CommandLog)
 
@@ -329,6 +364,10 @@ class DebuggerApp(App[None]):
         self.program_pane.border_subtitle = self.views.program_subtitle()
         self.query_one("#scratch", ScratchView).load(self.views.scratch_map)
         self.query_one("#memory", MemoryView).load(session.problem.regions, len(session.mem))
+        self.program_pane.mark(frozenset())
+        self._source_shown = None
+        self._source_file = None
+        self._watch_source_map()
         self.call_after_refresh(
             self.run_worker, self._prepare_insight, thread=True, group="insight", exit_on_error=False
         )
@@ -372,6 +411,7 @@ class DebuggerApp(App[None]):
             program.select_pc(self._run_to)
         self._run_to = None
         self._show_bundle(program.selected)
+        self._show_source(program.selected, follow=moved)
         scratch = self.query_one("#scratch", ScratchView)
         scratch.show(snapshot.scratch, snapshot.scratch_changed, self.hex_mode)
         self.query_one("#memory", MemoryView).show(
@@ -412,6 +452,79 @@ class DebuggerApp(App[None]):
         else:
             slots = tuple(self.views.slot_lines(pc, with_values=not self.busy))
         self.bundle_pane.show(pc, slots)
+
+    def _watch_source_map(self) -> None:
+        """Until the source map is ready (or known to be missing), look now and then: the
+        pane fills in then, without a command."""
+        if self._source_poll is not None:
+            self._source_poll.stop()
+            self._source_poll = None
+        if self.views.source_pending():
+            self._source_poll = self.set_interval(SOURCE_POLL_EVERY, self._poll_source_map)
+        else:
+            self._source_map_done()
+
+    def _poll_source_map(self) -> None:
+        if self.views.source_pending():
+            return
+        if self._source_poll is not None:
+            self._source_poll.stop()
+            self._source_poll = None
+        self._source_map_done()
+
+    def _source_map_done(self) -> None:
+        """The map is made (or there is none): index its lines in a worker, then show it."""
+        self.run_worker(self._prepare_source, thread=True, group="source", exit_on_error=False)
+
+    def _prepare_source(self) -> None:
+        try:
+            self.views.prepare_source()
+        except Exception as exc:  # the pane still shows the file; say why marks may be slow
+            self.call_from_thread(self.log_pane.error, f"source index unavailable: {exc}")
+        self.call_from_thread(self._source_ready)
+
+    def _source_ready(self) -> None:
+        self._source_shown = None
+        self._show_source(self.program_pane.selected, follow=True)
+
+    def _show_source(self, pc: int, *, follow: bool = True) -> None:
+        """The source pane on bundle `pc`'s file, its lines marked; the cursor goes to its
+        first slot's line when `follow` or when the pane moves to another bundle."""
+        pane = self.source_pane
+        note = self.views.source_status()
+        if note is not None:
+            pane.show_note(note)
+            self.program_pane.mark(frozenset())
+            self._source_shown = None
+            return
+        moved = self._source_shown != (pc, True)
+        self._source_shown = (pc, True)
+        page = self.views.source_page(pc, self._source_file, pane.file)
+        marks = self.views.line_breakpoint_marks(page.file) if page is not None else {}
+        pane.show(page, marks, follow=follow or moved)
+
+    def action_toggle_source(self) -> None:
+        """Show the source pane (beside the program, or in its place on a narrow screen),
+        or hide it."""
+        screen = self.screen
+        if isinstance(screen, BuildScreen | HelpScreen | AskScreen):
+            return
+        shown = not screen.has_class("-source")
+        screen.set_class(shown, "-source")
+        if shown:
+            pane = self.source_pane
+            # Shown by the CSS only once styles are updated: focus it then.
+            self.stylesheet.apply(pane)
+            self._focus_now(pane)
+            if pane.file is not None and pane.cursor:
+                self.program_pane.mark(frozenset(self.views.source_pcs(pane.file, pane.cursor)))
+        else:
+            self.program_pane.mark(frozenset())
+            if self.focused is self.source_pane:
+                self._focus_now(self.program_pane)
+        program = self.program_pane
+        # The program pane changed height: its selected bundle back in view.
+        self.call_after_refresh(program.scroll_row_into_view, program.row_of_pc(program.selected))
 
     def _follow(self, words: Iterable[Word]) -> None:
         """Scroll the memory and scratch panes to the first word of each space in `words`,
@@ -710,6 +823,30 @@ class DebuggerApp(App[None]):
 
     def on_program_view_selected(self, event: ProgramView.Selected) -> None:
         self._show_bundle(event.pc)
+        self._show_source(event.pc)
+
+    def on_source_view_line_selected(self, event: SourceView.LineSelected) -> None:
+        """Mark in the program pane the bundles the selected line made (while shown)."""
+        if not self.screen.has_class("-source"):
+            return
+        pcs = frozenset(self.views.source_pcs(event.file, event.line))
+        self.program_pane.mark(pcs, reveal=self.focused is self.source_pane)
+
+    def on_source_view_breakpoint_toggled(self, event: SourceView.BreakpointToggled) -> None:
+        self.submit(self.views.toggle_line_breakpoint_command(event.file, event.line))
+
+    def on_source_view_next_file(self, _: SourceView.NextFile) -> None:
+        """`f`: the next file the selected bundle's slots were made through, and back."""
+        files = self.views.source_files(self.program_pane.selected)
+        if not files:
+            return
+        shown = self.source_pane.file
+        self._source_file = files[(files.index(shown) + 1) % len(files)] if shown in files else files[0]
+        self._source_shown = None
+        self._show_source(self.program_pane.selected)
+
+    def on_source_view_describe_line(self, event: SourceView.DescribeLine) -> None:
+        self.submit(f"info line {event.file}:{event.line}")
 
     def on_bundle_view_ask(self, event: BundleView.Ask) -> None:
         self.submit(event.line)

@@ -186,3 +186,12 @@ def wrap_cells(cells: Cells, width: int) -> list[Cells]:
             rows[-1].append((text, style))
             used += len(text)
     return rows
+
+
+def overlay(cells: Cells, style: Style, width: int) -> Cells:
+    """Lay a highlight under every piece of a row and its padding, keeping each piece's colour."""
+    used = sum(len(text) for text, _ in cells)
+    out: Cells = [(text, style + own if own else style) for text, own in cells]
+    if used < width:
+        out.append((" " * (width - used), style))
+    return out

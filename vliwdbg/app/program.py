@@ -17,7 +17,7 @@ from textual.cache import LRUCache
 from textual.message import Message
 
 from machine.isa import costs_cycle
-from vliwdbg.app.lines import Cells, LinePane, wrap_cells
+from vliwdbg.app.lines import Cells, LinePane, overlay, wrap_cells
 
 #: Cells left of the pc that a click toggles the breakpoint in.
 GUTTER = 2
@@ -44,6 +44,8 @@ class ProgramView(LinePane):
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "program--current",
         "program--selected",
+        "program--marked",
+        "program--mark",
         "program--breakpoint",
         "program--disabled",
         "program--pc",
@@ -57,12 +59,16 @@ class ProgramView(LinePane):
         "program--debug",
     }
 
-    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset({"program--current", "program--selected"})
+    BACKGROUND_CLASSES: ClassVar[frozenset[str]] = frozenset(
+        {"program--current", "program--selected", "program--marked"}
+    )
 
     DEFAULT_CSS = """
     ProgramView {
         & > .program--current { background: $accent 35%; text-style: bold; }
         & > .program--selected { background: $primary 30%; }
+        & > .program--marked { background: $warning 15%; }
+        & > .program--mark { color: $warning; text-style: bold; }
         & > .program--breakpoint { color: $error; text-style: bold; }
         & > .program--disabled { color: $text-muted; }
         & > .program--pc { color: $text-muted; }
@@ -107,6 +113,8 @@ class ProgramView(LinePane):
         self.current = 0
         self.selected = 0
         self.breakpoints: Mapping[int, bool] = {}
+        #: The bundles the source pane's selected line made (marked ◆).
+        self.marked: frozenset[int] = frozenset()
         #: Whether the next bundle is wrapped over as many rows as its slots need (`e`).
         self.wrap = False
         #: The wrapped bundle's pc and its rows (None: every bundle on one row).
@@ -140,6 +148,23 @@ class ProgramView(LinePane):
             self.refresh()
         else:
             self.refresh_rows(self.row_of_pc(p) for p in touched)
+
+    def mark(self, pcs: frozenset[int], *, reveal: bool = False) -> None:
+        """Mark these bundles (the source pane's line made them); with `reveal`, scroll to
+        the first at or after the selected bundle (else the first) unless one is in view."""
+        if pcs == self.marked:
+            return
+        self.marked = pcs
+        if self._wrapped is not None:
+            self._rewrap()
+        self.refresh()
+        if not reveal or not pcs:
+            return
+        top = self.scroll_offset.y
+        if any(top <= self.row_of_pc(pc) < top + self.rows_visible for pc in pcs):
+            return
+        after = [pc for pc in pcs if pc >= self.selected]
+        self.scroll_row_into_view(self.row_of_pc(min(after or pcs)), center=True)
 
     def _rewrap(self) -> None:
         """Wrap the next bundle to the pane's width (or unwrap every bundle)."""
@@ -211,12 +236,14 @@ class ProgramView(LinePane):
     def render_row(self, row: int, width: int) -> Cells:
         index, part = self.pc_of_row(row)
         if self._wrapped is not None and index == self._wrapped[0]:
-            return _overlay(self._wrapped[1][part], self.style("program--current"), width)
+            return overlay(self._wrapped[1][part], self.style("program--current"), width)
         line = _clip(self._row_cells(index), width)
         if index == self.current:
-            return _overlay(line, self.style("program--current"), width)
+            return overlay(line, self.style("program--current"), width)
         if index == self.selected and self.has_focus:
-            return _overlay(line, self.style("program--selected"), width)
+            return overlay(line, self.style("program--selected"), width)
+        if index in self.marked:
+            return overlay(line, self.style("program--marked"), width)
         return line
 
     def _row_cells(self, index: int) -> Cells:
@@ -229,9 +256,12 @@ class ProgramView(LinePane):
             mark = ("● ", self.style("program--breakpoint"))
         else:
             mark = ("○ ", self.style("program--disabled"))
+        if index in self.marked:
+            mark = (mark[0][0], mark[1])
         free = not costs_cycle(bundle)
         cells: Cells = [
             mark,
+            *([("◆", self.style("program--mark"))] if index in self.marked else []),
             ("▶", self.style("program--current")) if index == self.current else (" ", None),
             (f"{index:>{self._pc_width}}", self.style("program--pc")),
             (" · " if free else "   ", self.style("program--free")),
@@ -309,13 +339,4 @@ def _clip(cells: Cells, width: int) -> Cells:
             return out
         out.append((text, style))
         used += len(text)
-    return out
-
-
-def _overlay(cells: Cells, style: Style, width: int) -> Cells:
-    """Lay a highlight under every piece of a row and its padding, keeping each piece's colour."""
-    used = sum(len(text) for text, _ in cells)
-    out: Cells = [(text, style + own if own else style) for text, own in cells]
-    if used < width:
-        out.append((" " * (width - used), style))
     return out

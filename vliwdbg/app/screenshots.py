@@ -32,6 +32,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "kernels"
 BROKEN_KERNEL = FIXTURES / "broken_three_lane.py"
 #: A fork's dense kernel with no compares whose first fused hash stage multiplies by 4096.
 WRONG_MUL_KERNEL = FIXTURES / "dense_fork" / "wrong_mul" / "perf_takehome.py"
+#: A scalar kernel in a user's shape: helper emitters in a local module, a list scheduler.
+EMITTERS_KERNEL = FIXTURES / "srcmap" / "kernel.py"
 #: A kernel file whose build never ends.
 HANGING_KERNEL = FIXTURES / "hanging" / "perf_takehome.py"
 #: The seconds the build screen's shot shows (it is taken at a fixed elapsed time).
@@ -148,6 +150,24 @@ SHOTS: tuple[Shot, ...] = (
         kernel=str(WRONG_MUL_KERNEL),
         problem=(3, 3, 32),
         commands=("continue", "continue"),
+    ),
+    Shot(
+        "source",
+        "The source pane (v) on a kernel with helper emitters: the next bundle's lines marked,"
+        " the bundles the selected line made marked ◆, a line breakpoint on the load emitter",
+        kernel=str(EMITTERS_KERNEL),
+        problem=(2, 2, 8),
+        commands=("break emitters.py:9", "goto step 30"),
+        keys_after=("v",),
+    ),
+    Shot(
+        "source-narrow",
+        "The source pane at 100x30, in the program pane's place",
+        kernel=str(EMITTERS_KERNEL),
+        problem=(2, 2, 8),
+        commands=("break emitters.py:9", "goto step 30"),
+        keys_after=("v",),
+        size=(100, 30),
     ),
     Shot(
         "build",

@@ -29,6 +29,7 @@ from vliwdbg.app.lines import format_word
 from vliwdbg.app.memory import Reference
 from vliwdbg.app.status import RunTotal
 from vliwdbg.core.reference import reference_report
+from vliwdbg.core.source import MAPPING
 from vliwdbg.insight.effects import Word
 from vliwdbg.insight.focus import location_words, stop_words
 from vliwdbg.insight.occupancy import ENGINES, OccupancyReport, Profile, SlotTable, run_occupancy
@@ -86,6 +87,19 @@ class SlotLine:
     values: str = ""
     target: str | None = None
     where: str = ""
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """A kernel file for the source pane, with the lines that made one bundle's slots:
+    `inner` the innermost line of each slot's chain, `outer` the lines that called it."""
+
+    file: str
+    lines: tuple[str, ...]
+    #: The line the pane scrolls to: the innermost line of the bundle's first mapped slot.
+    line: int
+    inner: frozenset[int]
+    outer: frozenset[int]
 
 
 @dataclass
@@ -405,6 +419,88 @@ class SessionViews:
         marker = min(marked_cycle // strip.cycles_per_cell, len(strip.cells) - 1) if inside else None
         placed = OccupancyStrip(strip.span, strip.cells, marker)
         return EngineFigures(snapshot.bundle, snapshot.run, insight.whole, placed, marked_cycle)
+
+    # --- the source pane ------------------------------------------------------------------
+
+    def source_status(self) -> str | None:
+        """None once the source map is ready; else what the source pane says instead (it is
+        being made, or why there is none)."""
+        session = self.session
+        if session.source_map is not None:
+            return None
+        status = session.source_status
+        return "mapping sources…" if status == MAPPING else status
+
+    def source_pending(self) -> bool:
+        """Whether the source map is still being made."""
+        return self.session.source_map is None and self.session.source_status == MAPPING
+
+    def prepare_source(self) -> None:
+        """Build the map's line -> bundles index now (call from a worker thread once the map
+        is ready: on a long program it takes a while, and the pane asks it at every line)."""
+        found = self.session.source_map
+        if found is not None:
+            files = found.files()
+            if files:
+                found.pcs_at(files[0], 0)
+
+    def source_page(self, pc: int, prefer: str | None = None, keep: str | None = None) -> SourcePage | None:
+        """The file of bundle `pc` to show: `prefer` when some slot's chain passes through it
+        (the user chose it), else the file of the first mapped slot's innermost line; with
+        the bundle's lines in it, and the line to scroll to (the first slot's first frame in
+        that file). With no mapped slot, `keep` (the file shown) unmarked; None when the map
+        is not ready or there is nothing to show."""
+        found = self.session.source_map
+        if found is None:
+            return None
+        chains = found.slot_chains(pc) if 0 <= pc < len(self.session.program) else []
+        in_prefer = (
+            next((f for _e, _i, chain in chains for f in chain if f.file == prefer), None) if prefer else None
+        )
+        first = in_prefer or next((chain[0] for _e, _i, chain in chains if chain), None)
+        if first is not None:
+            file, line = first.file, first.line
+        elif keep is not None and keep in found.files():
+            file, line = keep, 0
+        else:
+            return None
+        inner: set[int] = set()
+        outer: set[int] = set()
+        for _engine, _index, chain in chains:
+            for depth, frame in enumerate(chain):
+                if frame.file == file:
+                    (outer if depth else inner).add(frame.line)
+        return SourcePage(file, tuple(found.lines(file)), line, frozenset(inner), frozenset(outer - inner))
+
+    def source_files(self, pc: int) -> list[str]:
+        """The files bundle `pc`'s slots were made through, innermost first (for `f`)."""
+        found = self.session.source_map
+        if found is None or not 0 <= pc < len(self.session.program):
+            return []
+        files: dict[str, None] = {}
+        for _engine, _index, chain in found.slot_chains(pc):
+            for frame in chain:
+                files.setdefault(frame.file)
+        return list(files)
+
+    def source_pcs(self, file: str, line: int) -> list[int]:
+        """The pcs of the bundles holding a slot that line made (a chain through it)."""
+        found = self.session.source_map
+        return [] if found is None else found.pcs_at(file, line)
+
+    def line_breakpoint_marks(self, file: str) -> dict[int, bool]:
+        """line -> enabled, for every line breakpoint in `file` (the source pane's gutter)."""
+        marks: dict[int, bool] = {}
+        for bp in self.session.breakpoints:
+            place = bp.place
+            if place is not None and place[0] == file:
+                marks[place[1]] = marks.get(place[1], False) or bp.enabled
+        return marks
+
+    def toggle_line_breakpoint_command(self, file: str, line: int) -> str:
+        """`delete ID` for the line breakpoints at FILE:LINE, else `break FILE:LINE`."""
+        ids = [bp.id for bp in self.session.breakpoints if bp.place == (file, line)]
+        return f"delete {' '.join(map(str, ids))}" if ids else f"break {file}:{line}"
 
     # --- commands for keys and clicks -----------------------------------------------------
 

@@ -105,6 +105,15 @@ class Breakpoint:
     def type_name(self) -> str:
         return TYPE_NAMES[self.kind]
 
+    @property
+    def place(self) -> tuple[str, int] | None:
+        """(FILE, LINE) of a line breakpoint (its text is `FILE:LINE [if EXPR]`); None for
+        any other kind."""
+        if self.kind != "line":
+            return None
+        file, _, line = self.text.split(" if ", 1)[0].strip().rpartition(":")
+        return (file, int(line)) if file and line.isdigit() else None
+
     def label(self) -> str:
         return f"{self.type_name} {self.id}"
 
@@ -336,10 +345,10 @@ class StopTable:
         program's map (None: it has none), and say which lines made nothing now."""
         notes = []
         for bp in self.entries:
-            if bp.kind != "line":
+            if bp.place is None:
                 continue
-            file, _, line = bp.text.split(" if ", 1)[0].rpartition(":")
-            pcs = found.pcs_at(file, int(line)) if found is not None else []
+            file, line = bp.place
+            pcs = found.pcs_at(file, line) if found is not None else []
             self.set_line_pcs(bp.id, frozenset(pcs))
             if not pcs:
                 why = "this kernel has no source map" if found is None else "that line made no slot now"

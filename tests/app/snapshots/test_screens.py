@@ -1,4 +1,4 @@
-"""Pictures of the help screen and of the narrow layout (100x30)."""
+"""Pictures of the help screen, the narrow layout (100x30), the source pane and more."""
 
 from vliwdbg.app.screenshots import shot
 
@@ -30,4 +30,14 @@ def test_memory_follows_a_divergence(snap_compare):
 
 def test_build_screen(snap_compare):
     one = shot("build")
+    assert snap_compare(one.open_app(), terminal_size=one.size, run_before=one.act)
+
+
+def test_source_pane(snap_compare):
+    one = shot("source")
+    assert snap_compare(one.open_app(), terminal_size=one.size, run_before=one.act)
+
+
+def test_source_pane_narrow(snap_compare):
+    one = shot("source-narrow")
     assert snap_compare(one.open_app(), terminal_size=one.size, run_before=one.act)

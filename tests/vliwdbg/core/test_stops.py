@@ -17,6 +17,7 @@ from tests.vliwdbg.core_fixtures import (
     straight_program,
 )
 from vliwdbg.core.expr import Location, parse_location
+from vliwdbg.core.stops import StopTable
 
 
 def stops_forward(s, limit: int = 200) -> list[tuple[int, str]]:
@@ -496,3 +497,13 @@ def test_a_watch_stop_names_the_slot_that_wrote_the_word_when_the_kernel_has_a_s
     assert pc == stop.pc - 1 and s.program[pc][engine][index][:2] == ("%", s.scratch_names["parity"][0])
     frames = s.wait_for_source_map().chain(pc, engine, index)
     assert [(f.file, f.func) for f in frames] == [("emit.py", "vop"), ("grouped.py", "build_kernel")]
+
+
+def test_a_line_breakpoint_knows_its_place_with_or_without_a_condition():
+    table = StopTable([{"alu": [("+", 0, 0, 0)]}])
+    plain = table.add("line", "sched/listsched.py:12", pcs=frozenset({0}))
+    conditional = table.add("line", "kernel.py:7 if s[0] == 3", pcs=frozenset({0}))
+    pc = table.add("pc", "pc 0", pc=0)
+    assert plain.place == ("sched/listsched.py", 12)
+    assert conditional.place == ("kernel.py", 7)
+    assert pc.place is None

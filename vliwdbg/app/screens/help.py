@@ -21,6 +21,7 @@ MARKS = (
     ("●  ○", "an enabled / a disabled breakpoint (click the gutter to toggle)"),
     ("▶", "the current bundle: the next one to execute"),
     ("·", "a bundle that costs no cycle (debug slots only)"),
+    ("◆", "a bundle the source pane's selected line made (v shows the source)"),
     ("highlight", "a scratch or memory word that the last move changed"),
     ("≠", "an index or value that differs from the reference"),
     ("rK", "a value that holds round K's result, not yet this round's"),
